@@ -1,0 +1,2 @@
+"""The maintainer side: provisioning, build, QA over SSH, release. Never imported by the
+product's console scripts."""

@@ -1,0 +1,103 @@
+"""Real servers for the integration tests, started once per session on free ports.
+
+Reuse them from any test under tests/integration: ``redis_server`` (no password),
+``postgres_server``. When a test that used one fails, the server's log is shown with it.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from tests.integration.servers import (
+    PostgresServer,
+    RedisServer,
+    log_tail,
+    new_workdir,
+    remove_workdir,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Generator, Iterator
+
+SERVER_FIXTURES = ("redis_server", "postgres_server")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "tests/integration/" in item.nodeid:
+            item.add_marker(pytest.mark.integration)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report = yield
+    if report.failed and call.when in {"setup", "call"}:
+        funcargs = getattr(item, "funcargs", {})
+        for name in SERVER_FIXTURES:
+            server = funcargs.get(name)
+            if server is not None:
+                report.sections.append((f"{name} log (last lines)", log_tail(server.log_path)))
+    return report
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[RedisServer]:
+    workdir = new_workdir("redis")
+    server = RedisServer(workdir).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+        remove_workdir(workdir)
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    workdir = new_workdir("postgres")
+    server = PostgresServer(workdir).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+        remove_workdir(workdir)
+
+
+@pytest.fixture
+def make_redis() -> Iterator[Callable[..., RedisServer]]:
+    """Start extra, test-owned redis-servers (a password, a restart); all stopped after."""
+    started: list[RedisServer] = []
+
+    def factory(password: str | None = None) -> RedisServer:
+        server = RedisServer(new_workdir("redis"), password=password).start()
+        started.append(server)
+        return server
+
+    yield factory
+    for server in started:
+        server.stop()
+        remove_workdir(server.workdir)
+
+
+@pytest.fixture(scope="session")
+def console_script() -> Callable[[str], str]:
+    """The path of one of the project's console scripts in the running environment."""
+    bindir = Path(sys.executable).parent
+
+    def find(name: str) -> str:
+        path = bindir / name
+        if path.exists():
+            return str(path)
+        found = shutil.which(name)
+        if found is None:
+            msg = f"{name} is not installed in this environment; run `uv sync`"
+            raise RuntimeError(msg)
+        return found
+
+    return find
