@@ -1,0 +1,110 @@
+"""installation: the wheel is installed whole and every entry point starts."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from importlib import metadata, resources
+
+from mycelium.qa.checklist import CheckFailedError, Details, QAContext, check
+
+SUPPORTED_PYTHONS = ((3, 11), (3, 12), (3, 13))
+CONSOLE_SCRIPTS = (
+    "mycelium-onboarding",
+    "mycelium-generate",
+    "mycelium-test",
+    "mycelium-configuration",
+    "mycelium-qa",
+)
+MAINTAINER_LIBRARIES = ("fabric", "paramiko", "github", "git", "invoke")
+
+
+@check("installation")
+def python_version_supported(_ctx: QAContext) -> Details:
+    version = sys.version_info[:2]
+    shown = ".".join(map(str, version))
+    if version not in SUPPORTED_PYTHONS:
+        supported = ", ".join(".".join(map(str, v)) for v in SUPPORTED_PYTHONS)
+        raise CheckFailedError(f"Python {shown} is not supported ({supported} are)")
+    return {"python": shown}
+
+
+@check("installation")
+def package_importable(_ctx: QAContext) -> Details:
+    import mycelium  # noqa: PLC0415 - the import itself is what is checked
+
+    return {"version": mycelium.__version__}
+
+
+@check("installation")
+def version_matches_expected(ctx: QAContext) -> Details:
+    installed = metadata.version("mycelium")
+    if ctx.expect_version is None:
+        return {"installed": installed, "expected": None}
+    from packaging.version import Version  # noqa: PLC0415
+
+    if Version(installed) != Version(ctx.expect_version):
+        raise CheckFailedError(
+            f"installed version {installed} is not the expected {ctx.expect_version}"
+        )
+    return {"installed": installed, "expected": ctx.expect_version}
+
+
+@check("installation", timeout_s=90)
+def console_scripts_answer_help(ctx: QAContext) -> Details:
+    problems = []
+    for name in CONSOLE_SCRIPTS:
+        exe = ctx.console_script(name)
+        proc = subprocess.run(
+            [str(exe), "--help"], capture_output=True, text=True, timeout=30, check=False
+        )
+        if proc.returncode != 0 or not proc.stdout.startswith(f"usage: {name}"):
+            last = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["no output"]
+            problems.append(f"{name} --help exited {proc.returncode}: {last[0]}")
+    if problems:
+        raise CheckFailedError("; ".join(problems))
+    return {"scripts": list(CONSOLE_SCRIPTS)}
+
+
+@check("installation")
+def package_data_present(_ctx: QAContext) -> Details:
+    templates = resources.files("mycelium.generators") / "templates"
+    names = (
+        sorted(entry.name for entry in templates.iterdir() if entry.name.endswith(".j2"))
+        if templates.is_dir()
+        else []
+    )
+    if not names:
+        raise CheckFailedError("no templates (*.j2) in mycelium/generators/templates")
+    return {"templates": names}
+
+
+@check("installation", timeout_s=90)
+def no_maintainer_libraries_in_the_product(_ctx: QAContext) -> Details:
+    probe = (
+        "import pkgutil, sys, mycelium\n"
+        "for m in pkgutil.walk_packages(mycelium.__path__, 'mycelium.'):\n"
+        "    if not m.name.startswith('mycelium.release'):\n"
+        "        __import__(m.name)\n"
+        "print(' '.join(sorted({n.split('.')[0] for n in sys.modules})))\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=False
+    )
+    if proc.returncode != 0:
+        raise CheckFailedError(f"importing the product failed: {proc.stderr.strip()[-300:]}")
+    loaded = set(proc.stdout.split())
+    leaked = sorted(loaded.intersection(MAINTAINER_LIBRARIES))
+    if leaked:
+        raise CheckFailedError(f"the product imports maintainer libraries: {', '.join(leaked)}")
+    return {"modules_loaded": len(loaded)}
+
+
+CHECKS = (
+    python_version_supported,
+    package_importable,
+    version_matches_expected,
+    console_scripts_answer_help,
+    package_data_present,
+    no_maintainer_libraries_in_the_product,
+)
