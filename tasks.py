@@ -67,4 +67,77 @@ def build(c: Context) -> None:
         print(path.relative_to(ROOT))
 
 
-ns = Collection(test, lint, build)
+@task(
+    help={
+        "hosts": "Ansible host pattern (all, group, a:b, a:&b, a:!b, ~regex); default localhost",
+        "inventory": "inventory file (Ansible YAML); default inventory/hosts.yml",
+        "forks": "hosts to run at once (default 5)",
+        "python": "interpreter to test, instead of mycelium_pythons (repeatable)",
+        "rerun-failed": "run again only the cells that did not pass in the last run",
+        "junit": "also write JUnit XML here (one testcase per host x python x check)",
+        "list-hosts": "only show which hosts the pattern selects",
+        "timeout": "seconds one step may take on a host before it is killed (default 900)",
+        "connect-timeout": "seconds to wait for a host to answer SSH (default 10)",
+        "accept-new-host-keys": "add unknown host keys to known_hosts (changed keys stay refused)",
+        "wheel": "test this wheel instead of building one",
+    },
+    iterable=["python"],
+)
+def qa(
+    c: Context,
+    hosts: str = "localhost",
+    inventory: str = "inventory/hosts.yml",
+    forks: int = 5,
+    python: list[str] | None = None,
+    rerun_failed: bool = False,
+    junit: str | None = None,
+    list_hosts: bool = False,
+    timeout: float = 900.0,
+    connect_timeout: float = 10.0,
+    accept_new_host_keys: bool = False,
+    wheel: str | None = None,
+) -> None:
+    """Build the wheel, run the QA checklist on every selected host, print the matrix."""
+    from mycelium.cli._app import setup_logging
+    from mycelium.release.qa_command import QACommandOptions, run_qa_command, selected_hosts
+    from mycelium.release.transport import SSHOptions
+
+    setup_logging()
+    try:
+        if list_hosts:
+            for host in selected_hosts(Path(inventory), hosts):
+                where = (
+                    "local" if host.is_local else f"{host.user or ''}@{host.address}:{host.port}"
+                )
+                print(f"{host.name}  {where}  pythons: {', '.join(host.pythons)}")
+            return
+        result = run_qa_command(
+            QACommandOptions(
+                project_dir=ROOT,
+                inventory=Path(inventory),
+                playbook=ROOT / "playbooks" / "qa.yml",
+                reports_root=ROOT / "reports",
+                pattern=hosts,
+                forks=forks,
+                pythons=tuple(python or ()),
+                rerun_failed=rerun_failed,
+                junit=Path(junit) if junit else None,
+                wheel=Path(wheel) if wheel else None,
+                task_timeout=timeout,
+                ssh=SSHOptions(
+                    connect_timeout=connect_timeout, accept_new_host_keys=accept_new_host_keys
+                ),
+            )
+        )
+    except MyceliumError as exc:
+        raise Exit(f"invoke qa: {exc}", code=exc.exit_code) from None
+    print(result.text)
+    written = (result.matrix_path.relative_to(ROOT), result.summary_path.relative_to(ROOT))
+    print(f"\nwrote {written[0]} and {written[1]}")
+    if result.interrupted:
+        raise Exit("invoke qa: interrupted", code=130)
+    if result.exit_code:
+        raise Exit(code=result.exit_code)
+
+
+ns = Collection(test, lint, build, qa)

@@ -69,8 +69,11 @@ def _main(args: argparse.Namespace) -> int:
     from mycelium.errors import UsageError
 
     try:
+        # `invoke qa` passes empty strings for what it does not know (a build outside git).
         origin = Origin(
-            run_id=args.run_id, wheel_sha256=args.wheel_sha256, git_commit=args.git_commit
+            run_id=args.run_id or None,
+            wheel_sha256=args.wheel_sha256 or None,
+            git_commit=args.git_commit or None,
         )
     except ValidationError as exc:
         field = ".".join(str(p) for p in exc.errors()[0]["loc"])

@@ -1,0 +1,115 @@
+"""Host patterns as Ansible reads them (``lib/ansible/inventory/manager.py``).
+
+``a,b`` or ``a:b`` is a union, ``a:&b`` an intersection, ``a:!b`` an exclusion. Plain
+patterns are applied first, then intersections, then exclusions, whatever the written
+order; with no plain pattern the start is ``all``. A single pattern matches group names and
+host names exactly, as a glob (``web*``), or as a regular expression (``~web\\d+``).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from typing import TYPE_CHECKING
+
+from mycelium.errors import InventoryError
+
+if TYPE_CHECKING:
+    from mycelium.release.inventory import Host, Inventory
+
+_GLOB_CHARS = (".", "?", "*", "[")
+# `group[0]`, `group[1:3]`, `group[-1]`: a subscript of the matched hosts, not a glob class.
+_SUBSCRIPT = re.compile(r"^(.+)\[(?:(-?[0-9]+)|([0-9]+)?\s*:\s*(-?[0-9]+)?)\]$")
+
+
+def split_pattern(pattern: str) -> list[str]:
+    """``web:&db:!x`` → ``['web', '&db', '!x']``; commas win over colons, as in Ansible."""
+    if "," in pattern:
+        parts = pattern.split(",")
+    else:
+        # A colon inside [...] (a range) or in a regex is not a separator.
+        parts = re.split(r":(?![^\[]*\])", pattern) if not pattern.startswith("~") else [pattern]
+    return [p.strip() for p in parts if p.strip()]
+
+
+def order_patterns(parts: list[str]) -> list[str]:
+    regular = [p for p in parts if p[0] not in "!&"]
+    intersections = [p for p in parts if p[0] == "&"]
+    exclusions = [p for p in parts if p[0] == "!"]
+    return (regular or ["all"]) + intersections + exclusions
+
+
+def select_hosts(inventory: Inventory, pattern: str) -> list[Host]:
+    """The hosts ``pattern`` selects, in inventory order; an empty result is an error."""
+    parts = split_pattern(pattern)
+    if not parts:
+        raise InventoryError("an empty host pattern selects nothing; use `all` or a group name")
+    chosen: list[str] = []
+    for part in order_patterns(parts):
+        if part[0] == "!":
+            excluded = set(_match_one(inventory, part[1:]))
+            chosen = [h for h in chosen if h not in excluded]
+        elif part[0] == "&":
+            kept = set(_match_one(inventory, part[1:]))
+            chosen = [h for h in chosen if h in kept]
+        else:
+            chosen += [h for h in _match_one(inventory, part) if h not in chosen]
+    if not chosen:
+        raise InventoryError(
+            f"host pattern {pattern!r} matches no host in {inventory.path}; "
+            f"there are {inventory.describe()}"
+        )
+    order = list(inventory.hosts)
+    return [inventory.hosts[name] for name in sorted(chosen, key=order.index)]
+
+
+def _match_one(inventory: Inventory, pattern: str) -> list[str]:
+    if not pattern:
+        return []
+    subscript = _SUBSCRIPT.match(pattern) if not pattern.startswith("~") else None
+    if subscript is None:
+        return _match_plain(inventory, pattern)
+    base, index, start, end = subscript.groups()
+    hosts = _match_plain(inventory, base)
+    if index is not None:
+        position = int(index)
+        return [hosts[position]] if -len(hosts) <= position < len(hosts) else []
+    # Ansible's ranges include their end: web[0:1] is the first two hosts.
+    stop = int(end) + 1 if end is not None else None
+    return hosts[int(start or 0) : stop]
+
+
+def _match_plain(inventory: Inventory, pattern: str) -> list[str]:
+    matcher = _compile(pattern)
+    results: list[str] = []
+    groups = [g for g in inventory.groups if matcher.match(g)]
+    for group in groups:
+        results += [h for h in _hosts_of_group(inventory, group) if h not in results]
+    if not groups or pattern[0] == "~" or any(ch in pattern for ch in _GLOB_CHARS):
+        results += [h for h in inventory.hosts if matcher.match(h) and h not in results]
+    return results
+
+
+def _compile(pattern: str) -> re.Pattern[str]:
+    if pattern.startswith("~"):
+        try:
+            return re.compile(pattern[1:])
+        except re.error as exc:
+            raise InventoryError(
+                f"host pattern {pattern!r}: invalid regular expression: {exc}"
+            ) from None
+    return re.compile(fnmatch.translate(pattern))
+
+
+def _hosts_of_group(inventory: Inventory, name: str) -> list[str]:
+    found: list[str] = []
+    stack = [name]
+    seen: set[str] = set()
+    while stack:
+        group = inventory.groups[stack.pop()]
+        if group.name in seen:
+            continue
+        seen.add(group.name)
+        found += [h for h in group.hosts if h not in found]
+        stack.extend(reversed(group.children))
+    return found
