@@ -80,6 +80,7 @@ def build(c: Context) -> None:
         "connect-timeout": "seconds to wait for a host to answer SSH (default 10)",
         "accept-new-host-keys": "add unknown host keys to known_hosts (changed keys stay refused)",
         "wheel": "test this wheel instead of building one",
+        "reports": "directory for reports/<version>/... (default reports)",
     },
     iterable=["python"],
 )
@@ -96,6 +97,7 @@ def qa(
     connect_timeout: float = 10.0,
     accept_new_host_keys: bool = False,
     wheel: str | None = None,
+    reports: str = "reports",
 ) -> None:
     """Build the wheel, run the QA checklist on every selected host, print the matrix."""
     from mycelium.cli._app import setup_logging
@@ -116,7 +118,7 @@ def qa(
                 project_dir=ROOT,
                 inventory=Path(inventory),
                 playbook=ROOT / "playbooks" / "qa.yml",
-                reports_root=ROOT / "reports",
+                reports_root=Path(reports).resolve(),
                 pattern=hosts,
                 forks=forks,
                 pythons=tuple(python or ()),
@@ -132,12 +134,15 @@ def qa(
     except MyceliumError as exc:
         raise Exit(f"invoke qa: {exc}", code=exc.exit_code) from None
     print(result.text)
-    written = (result.matrix_path.relative_to(ROOT), result.summary_path.relative_to(ROOT))
-    print(f"\nwrote {written[0]} and {written[1]}")
+    print(f"\nwrote {_shown(result.matrix_path)} and {_shown(result.summary_path)}")
     if result.interrupted:
         raise Exit("invoke qa: interrupted", code=130)
     if result.exit_code:
         raise Exit(code=result.exit_code)
+
+
+def _shown(path: Path) -> str:
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
 
 
 ns = Collection(test, lint, build, qa)

@@ -197,13 +197,15 @@ def _environment() -> jinja2.Environment:
 
 def render(value: Any, variables: Mapping[str, Any]) -> Any:
     """Render Jinja2 in ``value`` (recursively); a lone ``{{ x }}`` keeps x's type."""
-    from jinja2 import TemplateError  # noqa: PLC0415
+    from jinja2 import TemplateError, Undefined  # noqa: PLC0415
 
     if isinstance(value, str):
         if "{{" not in value and "{%" not in value:
             return value
         try:
             result = _environment().from_string(value).render(**variables)
+            if isinstance(result, Undefined):
+                str(result)  # native rendering hands back the Undefined: make it raise
         except TemplateError as exc:
             raise PlaybookError(f"cannot render {value!r}: {exc}") from None
         # Native rendering of text that merely looks like a literal must stay text.

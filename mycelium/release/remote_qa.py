@@ -10,6 +10,7 @@ from __future__ import annotations
 import concurrent.futures
 import json
 import logging
+import shlex
 import threading
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -19,7 +20,7 @@ from pydantic import ValidationError
 
 from mycelium.errors import PlaybookError
 from mycelium.qa.report import PlatformInfo, QAReport, Status
-from mycelium.release.playbook import HostRun, Play, TaskOutcome, run_play
+from mycelium.release.playbook import HostRun, Play, TaskOutcome, render, run_play
 from mycelium.release.transport import FailureKind, HostFailureError, SSHOptions, open_transport
 
 if TYPE_CHECKING:
@@ -104,6 +105,51 @@ class QAInterruptedError(KeyboardInterrupt):
         self.cells = cells
 
 
+class _Stopper:
+    """Ctrl-C for every host at once: stop between steps, and end the step that runs.
+
+    The running step is ended on the host itself: every command of a run names its run
+    directory, so ``pkill -f`` on that path finds exactly this run's processes.
+    """
+
+    def __init__(self) -> None:
+        self.event = threading.Event()
+        self._active: dict[str, tuple[Transport, str]] = {}
+        self._lock = threading.Lock()
+
+    def register(self, host: str, transport: Transport, run_dir: str | None) -> None:
+        if run_dir:
+            with self._lock:
+                self._active[host] = (transport, run_dir)
+
+    def unregister(self, host: str) -> None:
+        with self._lock:
+            self._active.pop(host, None)
+
+    def stop_all(self) -> None:
+        self.event.set()
+        with self._lock:
+            active = list(self._active.values())
+        threads = [
+            threading.Thread(target=_kill_run, args=(transport, run_dir), daemon=True)
+            for transport, run_dir in active
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=15)
+
+
+def _kill_run(transport: Transport, run_dir: str) -> None:
+    # "[/]tmp/x" as a regex matches "/tmp/x" but not the text of this very command line.
+    pattern = f"[{run_dir[0]}]{run_dir[1:]}"
+    command = f"pkill -f -- {shlex.quote(pattern)}; rm -rf -- {shlex.quote(run_dir)}"
+    try:
+        transport.run(command, timeout=10)
+    except HostFailureError as failure:
+        log.debug("%s: stopping the run failed: %s", transport.name, failure)
+
+
 def run_on_hosts(
     hosts: Sequence[Host],
     settings: RunSettings,
@@ -115,14 +161,14 @@ def run_on_hosts(
     Ctrl-C stops each host at its next step (its run directory is removed) and raises
     ``QAInterruptedError`` with the cells gathered so far.
     """
-    stop = threading.Event()
+    stopper = _Stopper()
     results: dict[str, list[Cell]] = {}
     pool = concurrent.futures.ThreadPoolExecutor(
         max_workers=max(1, settings.forks), thread_name_prefix="qa"
     )
     futures = {
         pool.submit(
-            qa_on_host, host, pythons_for(host, python_override), settings, on_task, stop
+            qa_on_host, host, pythons_for(host, python_override), settings, on_task, stopper
         ): host
         for host in hosts
     }
@@ -146,10 +192,10 @@ def run_on_hosts(
             done, pending = concurrent.futures.wait(pending, timeout=0.5)
             collect(done)
     except KeyboardInterrupt:
-        stop.set()
-        log.warning("interrupted: stopping every host at its next step and cleaning up")
+        log.warning("interrupted: stopping every host and removing its run directory")
         for future in futures:
             future.cancel()
+        stopper.stop_all()
         done, _ = concurrent.futures.wait(futures, timeout=INTERRUPT_GRACE_S)
         collect(done)
         raise QAInterruptedError(cells()) from None
@@ -167,18 +213,20 @@ def qa_on_host(
     pythons: Sequence[str],
     settings: RunSettings,
     on_task: Callable[[str, TaskOutcome], None],
-    stop: threading.Event,
+    stopper: _Stopper,
 ) -> list[Cell]:
     for python in pythons:
         stale = settings.reports_dir / host.name / _label(python) / "qa_report.json"
         stale.unlink(missing_ok=True)  # an old report must never make a cell look green
-    if stop.is_set():
+    if stopper.event.is_set():
         return _all_cells(host, pythons, CellState.ERROR, "interrupted")
     try:
         transport = open_transport(host, settings.ssh)
     except HostFailureError as failure:
         return _all_cells(host, pythons, CellState(failure.kind.value), str(failure))
     variables = _variables(host, pythons, settings)
+    run_dir = _run_dir(settings.play, variables)
+    stopper.register(host.name, transport, run_dir)
     run: HostRun | None = None
     try:
         run = run_play(
@@ -187,15 +235,16 @@ def qa_on_host(
             variables,
             task_timeout=settings.task_timeout,
             on_task=on_task,
-            should_stop=stop.is_set,
+            should_stop=stopper.event.is_set,
         )
     except HostFailureError as failure:
         return _all_cells(host, pythons, CellState(failure.kind.value), str(failure))
     except PlaybookError as exc:
         return _all_cells(host, pythons, CellState.ERROR, f"playbook: {exc}")
     finally:
-        if run is None or run.failed_task is not None:
-            _clean_up(transport, variables)
+        stopper.unregister(host.name)
+        if run_dir and (run is None or run.failed_task is not None):
+            _remove(transport, run_dir)
         transport.close()
     return classify(host, pythons, run, settings)
 
@@ -214,13 +263,17 @@ def _variables(host: Host, pythons: Sequence[str], settings: RunSettings) -> dic
     }
 
 
-def _clean_up(transport: Transport, variables: Mapping[str, Any]) -> None:
-    """Remove the run directory after a failure or interruption (best effort, bounded)."""
-    run_dir = (
-        f"{variables.get('mycelium_workdir', '/tmp/mycelium-qa')}/{variables['mycelium_run_id']}"  # noqa: S108
-    )
+def _run_dir(play: Play, variables: Mapping[str, Any]) -> str | None:
+    """The play's ``run_dir`` for this host, so a failed or stopped run can be removed."""
     try:
-        transport.run(f"rm -rf -- '{run_dir}'", timeout=30)
+        return str(render(play.vars["run_dir"], variables)) if "run_dir" in play.vars else None
+    except PlaybookError:
+        return None
+
+
+def _remove(transport: Transport, run_dir: str) -> None:
+    try:
+        transport.run(f"rm -rf -- {shlex.quote(run_dir)}", timeout=30)
     except HostFailureError as failure:
         log.debug("%s: cleanup failed: %s", transport.name, failure)
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import logging
+import socket
 from typing import TYPE_CHECKING, Any
 
 import paramiko
@@ -27,6 +29,10 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from mycelium.release.inventory import Host
+
+# Paramiko logs every failed handshake (a silent host) with a traceback from its own
+# thread; the failure is already a row of the matrix with a readable reason.
+logging.getLogger("paramiko").setLevel(logging.CRITICAL)
 
 
 def fingerprint(key: paramiko.PKey) -> str:
@@ -95,6 +101,8 @@ def connect(host: Host, options: SSHOptions) -> Connection:
     client.set_missing_host_key_policy(
         AcceptNewHostKey(files[0]) if accept else RejectUnknownHostKey()
     )
+    if "proxyjump" not in conn.ssh_config and "proxycommand" not in conn.ssh_config:
+        _expect_banner(conn.host, conn.port, options.connect_timeout)
     try:
         conn.open()
     except HostFailureError:
@@ -130,3 +138,21 @@ def _classify(exc: Exception, conn: Connection, options: SSHOptions) -> HostFail
     if isinstance(exc, OSError | EOFError):
         return HostFailureError(FailureKind.UNREACHABLE, describe_socket_error(exc, where))
     return HostFailureError(FailureKind.ERROR, f"cannot connect to {where}: {exc}")
+
+
+def _expect_banner(host: str, port: int, timeout: float) -> None:
+    """Fail fast and clearly on a port that is closed, filtered or not speaking SSH."""
+    where = f"{host}:{port}"
+    try:
+        sock = socket.create_connection((host, port), timeout=timeout)
+    except OSError as exc:
+        raise HostFailureError(FailureKind.UNREACHABLE, describe_socket_error(exc, where)) from None
+    with sock:
+        try:
+            first = sock.recv(4)
+        except OSError:
+            raise HostFailureError(
+                FailureKind.UNREACHABLE, f"no SSH banner from {where} within {timeout:g}s"
+            ) from None
+    if not first.startswith(b"SSH-"):
+        raise HostFailureError(FailureKind.UNREACHABLE, f"{where} does not speak SSH")

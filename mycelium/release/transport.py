@@ -25,6 +25,10 @@ if TYPE_CHECKING:
     from mycelium.release.inventory import Host
 
 
+# timeout(1) exits 124 when it stopped the command, 137 when it had to SIGKILL it.
+TIMEOUT_EXIT_CODES = frozenset({124, 137})
+
+
 class FailureKind(StrEnum):
     """Why a host produced no report: the row state of the matrix."""
 
@@ -141,8 +145,11 @@ class SSHTransport:
             ) from None
         except (OSError, EOFError) as exc:
             raise HostFailureError(FailureKind.UNREACHABLE, f"connection lost: {exc}") from None
-        rc = 124 if result.exited in {124, 137} else result.exited
-        return CommandResult(rc, result.stdout, result.stderr)
+        if result.exited in TIMEOUT_EXIT_CODES:
+            raise HostFailureError(
+                FailureKind.TIMEOUT, f"command did not finish within {timeout:g}s and was killed"
+            )
+        return CommandResult(result.exited, result.stdout, result.stderr)
 
     def put(self, local: Path, remote: str) -> None:
         self._conn.put(str(local), remote)

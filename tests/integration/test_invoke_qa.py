@@ -1,0 +1,243 @@
+"""``invoke qa`` over a lab of real sshd hosts on loopback: every host gets its true row."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from mycelium.qa.report import QAReport
+from mycelium.release.build import BuildResult, build, sha256_of
+from mycelium.release.qa_command import QACommandOptions, QACommandResult, run_qa_command
+from mycelium.release.remote_qa import CellState
+from mycelium.release.transport import SSHOptions
+from tests.integration.servers import new_workdir, remove_workdir
+from tests.integration.ssh_lab import Lab, start_lab
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator, Mapping
+
+ROOT = Path(__file__).resolve().parents[2]
+PLAYBOOK = ROOT / "playbooks" / "qa.yml"
+# The healthy hosts run the categories that need no service, so the lab stays quick.
+QUICK = "--only configuration,platform"
+
+
+@pytest.fixture(scope="session")
+def lab() -> Iterator[Lab]:
+    root = new_workdir("sshlab")
+    lab = start_lab(root)
+    try:
+        yield lab
+    finally:
+        lab.stop()
+        remove_workdir(root)
+
+
+@pytest.fixture(scope="session")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> BuildResult:
+    return build(ROOT, out_dir=tmp_path_factory.mktemp("dist"))
+
+
+def run(
+    lab_inventory: Path, pattern: str, wheel: BuildResult, reports: Path, **options: object
+) -> QACommandResult:
+    ssh = options.pop("ssh", SSHOptions(connect_timeout=5))
+    return run_qa_command(
+        QACommandOptions(
+            project_dir=ROOT,
+            inventory=lab_inventory,
+            playbook=PLAYBOOK,
+            reports_root=reports,
+            pattern=pattern,
+            wheel=wheel.wheel,
+            ssh=ssh,  # type: ignore[arg-type]
+            **options,  # type: ignore[arg-type]
+        )
+    )
+
+
+def quick_inventory(lab: Lab, path: Path, **extra: Mapping[str, object]) -> Path:
+    healthy = {name: {"mycelium_qa_args": QUICK} for name in ("h1", "h2", "h3", "unknownkey")}
+    return lab.inventory(path, extra={**healthy, **{k: dict(v) for k, v in extra.items()}})
+
+
+def test_one_run_over_the_lab_gives_every_host_its_row(
+    lab: Lab, wheel: BuildResult, tmp_path: Path, isolated_home: Path
+) -> None:
+    lab.write_known_hosts(isolated_home)
+    inventory = quick_inventory(lab, tmp_path / "lab.yml")
+    result = run(inventory, "all", wheel, tmp_path / "reports")
+    states = {cell.host: cell.state for cell in result.cells}
+    assert states == {
+        "h1": CellState.PASS,
+        "h2": CellState.PASS,
+        "h3": CellState.PASS,
+        "failing": CellState.FAILED,
+        "wrongkey": CellState.AUTH,
+        "unknownkey": CellState.HOSTKEY,
+        "silent": CellState.UNREACHABLE,
+        "closed": CellState.UNREACHABLE,
+    }
+    assert result.exit_code == 2  # failures win over unreachable hosts
+    cells = {cell.host: cell for cell in result.cells}
+    assert "installation/version_matches_expected" in cells["failing"].failing
+    assert cells["silent"].message.startswith("no SSH banner from 127.0.0.1:")
+    assert cells["closed"].message.startswith("connection refused by 127.0.0.1:")
+    assert "--accept-new-host-keys" in cells["unknownkey"].message
+    reports = tmp_path / "reports" / wheel.wheel.name.split("-")[1]
+    for host in ("h1", "h2", "h3", "failing"):
+        report = QAReport.model_validate_json(
+            (reports / host / "python3.11" / "qa_report.json").read_text()
+        )
+        assert report.host_alias == host
+    assert not (reports / "silent").exists()
+    summary = json.loads((reports / "qa_summary.json").read_text())
+    assert {c["host"]: c["state"] for c in summary["cells"]} == {
+        h: s.value for h, s in states.items()
+    }
+    matrix = (reports / "qa_matrix.md").read_text()
+    assert "| h1 (" in matrix  # the row names the platform the report came from
+    assert "wrongkey / python3.11: auth:" in matrix
+    for lab_host in lab.hosts.values():
+        assert list(lab_host.workdir.iterdir()) == [], f"{lab_host.name} kept its run directory"
+
+
+def test_the_healthy_hosts_alone_pass_through_the_invoke_cli(
+    lab: Lab, wheel: BuildResult, tmp_path: Path, isolated_home: Path
+) -> None:
+    lab.write_known_hosts(isolated_home)
+    inventory = quick_inventory(lab, tmp_path / "lab.yml")
+    invoke = shutil.which("invoke", path=str(Path(sys.executable).parent))
+    assert invoke
+    proc = subprocess.run(
+        [invoke, "qa", "--hosts", "healthy", "--inventory", str(inventory),
+         "--wheel", str(wheel.wheel), "--reports", str(tmp_path / "reports")],
+        cwd=ROOT, capture_output=True, text=True, timeout=600, check=False,
+        env={**os.environ, "HOME": str(isolated_home)},
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    lines = proc.stdout.splitlines()
+    assert lines[0].split() == ["host", "python3.11"]
+    assert sum("✓" in line for line in lines) == 3
+
+
+def test_an_unknown_key_is_learned_only_when_asked_and_a_changed_key_never(
+    lab: Lab, wheel: BuildResult, tmp_path: Path, isolated_home: Path
+) -> None:
+    known = lab.write_known_hosts(isolated_home)
+    inventory = quick_inventory(lab, tmp_path / "lab.yml")
+    learned = run(
+        inventory, "unknownkey", wheel, tmp_path / "r",
+        ssh=SSHOptions(connect_timeout=5, accept_new_host_keys=True),
+    )  # fmt: skip
+    assert [c.state for c in learned.cells] == [CellState.PASS]
+    assert f"[127.0.0.1]:{lab.hosts['unknownkey'].port} ssh-ed25519" in known.read_text()
+    # Now h1 presents a key that differs from the one known for it.
+    impostor = lab.hosts["unknownkey"].known_hosts_line().split(" ", 1)[1]
+    known.write_text(f"[127.0.0.1]:{lab.hosts['h1'].port} {impostor}")
+    refused = run(
+        inventory, "h1", wheel, tmp_path / "r",
+        ssh=SSHOptions(connect_timeout=5, accept_new_host_keys=True),
+    )  # fmt: skip
+    assert refused.cells[0].state is CellState.HOSTKEY
+    assert "CHANGED" in refused.cells[0].message
+
+
+def test_a_step_past_its_timeout_is_killed_on_the_host(
+    lab: Lab, wheel: BuildResult, tmp_path: Path, isolated_home: Path
+) -> None:
+    lab.write_known_hosts(isolated_home)
+    marker = f"sleep 87{os.getpid() % 10}"
+    inventory = quick_inventory(
+        lab, tmp_path / "lab.yml", h2={"mycelium_qa_args": f"{QUICK}; {marker}"}
+    )
+    result = run(inventory, "h2", wheel, tmp_path / "r", task_timeout=8)
+    assert result.cells[0].state is CellState.TIMEOUT
+    assert result.exit_code == 2
+    time.sleep(1)
+    left = subprocess.run(["pgrep", "-f", marker], capture_output=True, text=True, check=False)
+    assert left.stdout == "", "the timed-out command still runs on the host"
+    assert list(lab.hosts["h2"].workdir.iterdir()) == []
+
+
+def test_ctrl_c_keeps_the_matrix_and_cleans_the_hosts(
+    lab: Lab, wheel: BuildResult, tmp_path: Path, isolated_home: Path
+) -> None:
+    lab.write_known_hosts(isolated_home)
+    slow = {"mycelium_qa_args": f"{QUICK}; sleep 60"}
+    inventory = quick_inventory(lab, tmp_path / "lab.yml", h1=slow, h3=slow)
+    invoke = shutil.which("invoke", path=str(Path(sys.executable).parent))
+    assert invoke
+    proc = subprocess.Popen(
+        [invoke, "qa", "--hosts", "h1:h3", "--inventory", str(inventory),
+         "--wheel", str(wheel.wheel), "--reports", str(tmp_path / "reports")],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "HOME": str(isolated_home)},
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            busy = [p for p in ("h1", "h3") if any(lab.hosts[p].workdir.glob("*/qa_report-*"))]
+            running = subprocess.run(["pgrep", "-f", "sleep 60"], capture_output=True, check=False)
+            if running.stdout.strip() or busy:
+                break
+            time.sleep(0.2)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=90)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, out + err
+    assert "interrupted" in err
+    version = wheel.wheel.name.split("-")[1]
+    summary = json.loads((tmp_path / "reports" / version / "qa_summary.json").read_text())
+    assert summary["interrupted"] is True
+    for host in ("h1", "h3"):
+        assert list(lab.hosts[host].workdir.iterdir()) == [], f"{host} kept its run directory"
+    still = subprocess.run(["pgrep", "-f", "sleep 60"], capture_output=True, text=True, check=False)
+    assert still.stdout == ""
+
+
+def test_ansible_playbook_runs_the_same_playbook_with_the_same_reports(
+    lab: Lab, wheel: BuildResult, tmp_path: Path, isolated_home: Path
+) -> None:
+    known = lab.write_known_hosts(isolated_home)
+    inventory = quick_inventory(lab, tmp_path / "lab.yml")
+    reports = tmp_path / "reports"
+    extra = {
+        "mycelium_wheel": str(wheel.wheel),
+        "mycelium_wheel_sha256": sha256_of(wheel.wheel),
+        "mycelium_version": wheel.wheel.name.split("-")[1],
+        "mycelium_run_id": "ansible-run-1",
+        "mycelium_git_commit": "",
+        "mycelium_reports_dir": str(reports),
+    }
+    (tmp_path / "vars.json").write_text(json.dumps(extra))
+    playbook = shutil.which("ansible-playbook", path=str(Path(sys.executable).parent))
+    assert playbook
+    env = {**os.environ, "HOME": str(isolated_home), "ANSIBLE_NOCOLOR": "1",
+           "ANSIBLE_LOCALHOST_WARNING": "False", "ANSIBLE_PYTHON_INTERPRETER": "/usr/bin/python3",
+           # OpenSSH reads ~ from the passwd entry, not $HOME: point it at the test's files.
+           "ANSIBLE_SSH_COMMON_ARGS": f"-F /dev/null -o UserKnownHostsFile={known}"}  # fmt: skip
+    proc = subprocess.run(
+        [playbook, "-i", str(inventory), str(PLAYBOOK), "--limit", "h1,h2",
+         "-e", f"@{tmp_path / 'vars.json'}"],
+        capture_output=True, text=True, timeout=600, check=False, env=env,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
+    for host in ("h1", "h2"):
+        report = QAReport.model_validate_json(
+            (reports / host / "python3.11" / "qa_report.json").read_text()
+        )
+        assert report.host_alias == host
+        assert report.origin.run_id == "ansible-run-1"
+        assert report.ok
