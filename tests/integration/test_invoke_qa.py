@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -156,7 +157,7 @@ def test_a_step_past_its_timeout_is_killed_on_the_host(
     lab: Lab, wheel: BuildResult, tmp_path: Path, isolated_home: Path
 ) -> None:
     lab.write_known_hosts(isolated_home)
-    marker = f"sleep 87{os.getpid() % 10}"
+    marker = f"sleep 87.{os.getpid()}"  # unique: nothing else on the machine runs it
     inventory = quick_inventory(
         lab, tmp_path / "lab.yml", h2={"mycelium_qa_args": f"{QUICK}; {marker}"}
     )
@@ -173,7 +174,8 @@ def test_ctrl_c_keeps_the_matrix_and_cleans_the_hosts(
     lab: Lab, wheel: BuildResult, tmp_path: Path, isolated_home: Path
 ) -> None:
     lab.write_known_hosts(isolated_home)
-    slow = {"mycelium_qa_args": f"{QUICK}; sleep 60"}
+    marker = f"sleep 59.{os.getpid()}"  # unique: nothing else on the machine runs it
+    slow = {"mycelium_qa_args": f"{QUICK}; {marker}"}
     inventory = quick_inventory(lab, tmp_path / "lab.yml", h1=slow, h3=slow)
     invoke = shutil.which("invoke", path=str(Path(sys.executable).parent))
     assert invoke
@@ -186,9 +188,8 @@ def test_ctrl_c_keeps_the_matrix_and_cleans_the_hosts(
     try:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
-            busy = [p for p in ("h1", "h3") if any(lab.hosts[p].workdir.glob("*/qa_report-*"))]
-            running = subprocess.run(["pgrep", "-f", "sleep 60"], capture_output=True, check=False)
-            if running.stdout.strip() or busy:
+            running = subprocess.run(["pgrep", "-f", marker], capture_output=True, check=False)
+            if running.stdout.strip():  # a host is in its checklist step
                 break
             time.sleep(0.2)
         proc.send_signal(signal.SIGINT)
@@ -203,7 +204,7 @@ def test_ctrl_c_keeps_the_matrix_and_cleans_the_hosts(
     assert summary["interrupted"] is True
     for host in ("h1", "h3"):
         assert list(lab.hosts[host].workdir.iterdir()) == [], f"{host} kept its run directory"
-    still = subprocess.run(["pgrep", "-f", "sleep 60"], capture_output=True, text=True, check=False)
+    still = subprocess.run(["pgrep", "-f", marker], capture_output=True, text=True, check=False)
     assert still.stdout == ""
 
 
@@ -241,3 +242,51 @@ def test_ansible_playbook_runs_the_same_playbook_with_the_same_reports(
         assert report.host_alias == host
         assert report.origin.run_id == "ansible-run-1"
         assert report.ok
+
+
+def test_rerun_failed_runs_only_what_did_not_pass_and_junit_has_every_check(
+    lab: Lab, wheel: BuildResult, tmp_path: Path, isolated_home: Path
+) -> None:
+    lab.write_known_hosts(isolated_home)
+    inventory = quick_inventory(lab, tmp_path / "lab.yml")
+    reports = tmp_path / "reports"
+    first = run(inventory, "h1:failing:closed", wheel, reports, junit=tmp_path / "junit.xml")
+    assert {c.host: c.state for c in first.cells} == {
+        "h1": CellState.PASS, "failing": CellState.FAILED, "closed": CellState.UNREACHABLE
+    }  # fmt: skip
+    suites = ET.parse(tmp_path / "junit.xml").getroot()
+    names = {suite.attrib["name"]: len(suite) for suite in suites}
+    assert names["closed.python3.11"] == 1  # one error case: no report
+    assert names["h1.python3.11"] > 5  # one case per check
+    again = run(inventory, "all", wheel, reports, rerun_failed=True)
+    assert sorted(c.host for c in again.cells) == ["closed", "failing"]
+
+
+def test_a_host_alias_from_ssh_config_with_an_include_is_followed(
+    lab: Lab, wheel: BuildResult, tmp_path: Path, isolated_home: Path
+) -> None:
+    lab.write_known_hosts(isolated_home)
+    ssh = isolated_home / ".ssh"
+    (ssh / "hosts.d").mkdir()
+    (ssh / "hosts.d" / "lab").write_text(
+        f"Host lab-h3\n  HostName 127.0.0.1\n  Port {lab.hosts['h3'].port}\n  User root\n"
+        f"  IdentityFile {lab.client_key}\n"
+    )
+    (ssh / "config").write_text("Include hosts.d/*\n")
+    inventory = tmp_path / "alias.yml"
+    inventory.write_text(
+        "all:\n  hosts:\n    viaconfig:\n      ansible_host: lab-h3\n"
+        f"      mycelium_workdir: {lab.hosts['h3'].workdir}\n"
+        f"      mycelium_qa_args: '{QUICK}'\n      mycelium_pythons: [python3.11]\n"
+        f"      mycelium_env: {json.dumps(quick_env(lab, tmp_path))}\n"
+    )
+    result = run(inventory, "viaconfig", wheel, tmp_path / "reports")
+    assert [c.state for c in result.cells] == [CellState.PASS], result.cells[0].message
+
+
+def quick_env(lab: Lab, tmp_path: Path) -> dict[str, str]:
+    import yaml
+
+    data = yaml.safe_load(lab.inventory(tmp_path / "env-source.yml").read_text())
+    env: dict[str, str] = data["all"]["vars"]["mycelium_env"]
+    return env
