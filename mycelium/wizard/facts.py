@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
 from mycelium.config.checks import port_in_use
+from mycelium.detection.results import Status
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -25,7 +26,7 @@ class ServiceFacts:
     name: str
     port: int  # the port the configuration (or the default) gives
     present: bool  # the service itself answered on that port
-    detected: str  # one line for people: "running 7.4.1 (native)", "not running: ..."
+    detected: str  # a few words for people: "running 7.4.1", "not running", "port taken"
     taken_by_other: bool = False  # something that is not the service holds the port
     proposal: int | None = None  # a free port to offer instead
 
@@ -47,13 +48,18 @@ class WizardContext:
 
 
 def describe(result: ProbeResult) -> str:
+    """A few words next to a service's name; the scan table above has the details."""
     if result.available:
         version = f" {result.version}" if result.version else ""
-        where = f", {result.runs_in.value}" if result.runs_in else ""
-        return f"running{version} on {result.endpoint}{where}"
+        where = f" ({result.runs_in.value})" if result.runs_in else ""
+        return f"running{version}{where}"
+    if result.status is Status.AUTH_REQUIRED:
+        return "running, needs a password"
     if result.status.service_present:
-        return f"running on {result.endpoint}, but {result.reason}"
-    return f"not running ({result.reason})"
+        return f"running, {result.status.value}"
+    if result.status.port_taken_by_other:
+        return f"port {result.port} taken by something else"
+    return "not running"
 
 
 def gather(
