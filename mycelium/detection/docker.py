@@ -128,13 +128,38 @@ def _connection(endpoint: DockerEndpoint, deadline: Deadline) -> http.client.HTT
 
 
 def _get(conn: http.client.HTTPConnection, path: str, deadline: Deadline) -> tuple[int, bytes]:
+    status, _, body = _get_with_headers(conn, path, deadline)
+    return status, body
+
+
+def _get_with_headers(
+    conn: http.client.HTTPConnection, path: str, deadline: Deadline
+) -> tuple[int, http.client.HTTPMessage, bytes]:
     if conn.sock is not None:
         conn.sock.settimeout(deadline.remaining())
     conn.request("GET", path, headers={"Host": "docker", "User-Agent": "mycelium-detect"})
     if conn.sock is not None:
         conn.sock.settimeout(deadline.remaining())
     response = conn.getresponse()
-    return response.status, response.read(1 << 20)
+    return response.status, response.headers, response.read(1 << 20)
+
+
+def _ping_facts(headers: http.client.HTTPMessage) -> tuple[str | None, tuple[tuple[str, str], ...]]:
+    """Version and API version from /_ping's headers (``Server: Docker/27.3.1 (linux)``).
+
+    ``GET /version`` would say the same, but the daemon runs ``runc --version`` and friends
+    to answer it: 10 ms where /_ping takes one.
+    """
+    server = headers.get("Server", "")
+    version = None
+    if server.startswith("Docker/"):
+        version = server.removeprefix("Docker/").split(" ", 1)[0] or None
+    details: list[tuple[str, str]] = []
+    if headers.get("Api-Version"):
+        details.append(("api_version", headers["Api-Version"]))
+    if headers.get("Ostype"):
+        details.append(("os", headers["Ostype"]))
+    return version, tuple(details)
 
 
 def probe_docker(
@@ -193,7 +218,7 @@ def _probe_endpoint(  # noqa: PLR0911 - one return per way a daemon check can en
         )
     conn = _connection(endpoint, deadline)
     try:
-        status, body = _get(conn, "/_ping", deadline)
+        status, headers, body = _get_with_headers(conn, "/_ping", deadline)
         if status != http.client.OK or body.strip() != b"OK":
             return ProbeResult(
                 service=SERVICE,
@@ -203,7 +228,10 @@ def _probe_endpoint(  # noqa: PLR0911 - one return per way a daemon check can en
                 reason=f"{endpoint.display} answered GET /_ping with HTTP {status}, "
                 "not a Docker daemon's OK",
             )
-        version, details, published = _extras(conn, deadline)
+        version, details = _ping_facts(headers)
+        if version is None:
+            version, details = _version(conn, deadline)
+        published = _published(conn, deadline)
     except (OSError, ClosedError, http.client.HTTPException) as exc:
         if isinstance(exc, http.client.HTTPException) and not isinstance(
             exc, http.client.RemoteDisconnected
@@ -243,25 +271,22 @@ def _probe_endpoint(  # noqa: PLR0911 - one return per way a daemon check can en
     )
 
 
-def _extras(
-    conn: http.client.HTTPConnection, deadline: Deadline
-) -> tuple[str | None, tuple[tuple[str, str], ...], frozenset[int] | None]:
-    """Version and published ports; the daemon already answered /_ping, so a slow answer
-    here leaves them unknown instead of making Docker look absent."""
-    version: str | None = None
-    details: tuple[tuple[str, str], ...] = ()
+def _published(conn: http.client.HTTPConnection, deadline: Deadline) -> frozenset[int] | None:
+    """Published ports; the daemon already answered /_ping, so a slow answer here leaves
+    them unknown instead of making Docker look absent."""
     try:
-        version, details = _version(conn, deadline)
-        return version, details, _published_ports(conn, deadline)
-    except (OSError, ClosedError, http.client.HTTPException) as exc:
-        note = "out of time" if isinstance(exc, TimeoutError) else type(exc).__name__
-        return version, (*details, ("incomplete", note)), None
+        return _published_ports(conn, deadline)
+    except (OSError, ClosedError, http.client.HTTPException):
+        return None
 
 
 def _version(
     conn: http.client.HTTPConnection, deadline: Deadline
 ) -> tuple[str | None, tuple[tuple[str, str], ...]]:
-    status, body = _get(conn, f"{API_PREFIX}/version", deadline)
+    try:
+        status, body = _get(conn, f"{API_PREFIX}/version", deadline)
+    except (OSError, ClosedError, http.client.HTTPException):
+        return None, ()  # /_ping answered: Docker is there, its version is unknown
     if status != http.client.OK:
         return None, ()
     try:

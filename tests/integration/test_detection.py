@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import http.server
+import json
 import socket
+import socketserver
 import subprocess
+import threading
 from typing import TYPE_CHECKING
 
 from mycelium.detection import InfraDetector, RunsIn, Status, Targets
@@ -233,3 +237,60 @@ def test_scan_all_runs_every_probe_once_per_session(
     assert scan.platform.os == "Linux"
     assert probes.scan_all() is scan
     assert probes.scan_all(refresh=True) is not scan
+
+
+class _FakeDockerAPI(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
+    daemon_threads = True
+
+
+def _fake_docker(path: Path, published: list[int]) -> _FakeDockerAPI:
+    """A Docker API double on a unix socket whose containers publish ``published``.
+
+    The real dockerd here runs with --bridge=none, so it cannot publish ports; this double
+    answers /_ping like it and lists containers as Docker Desktop would.
+    """
+    body = json.dumps(
+        [{"Ports": [{"PrivatePort": 6379, "PublicPort": p, "Type": "tcp"} for p in published]}]
+    ).encode()
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self) -> None:
+            payload = b"OK" if self.path == "/_ping" else body
+            self.send_response(200)
+            self.send_header("Api-Version", "1.47")
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+        def version_string(self) -> str:
+            return "Docker/27.3.1 (linux)"  # the Server header, as dockerd sends it
+
+        def log_message(self, *_: object) -> None:
+            pass
+
+        def address_string(self) -> str:
+            return "unix"
+
+    server = _FakeDockerAPI(str(path), Handler)
+    threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    ).start()
+    return server
+
+
+def test_a_service_whose_port_a_container_publishes_runs_in_a_container(
+    redis_server: RedisServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server = _fake_docker(tmp_path / "desktop.sock", [redis_server.port])
+    try:
+        monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path / 'desktop.sock'}")
+        scan = detector(redis_port=redis_server.port, postgres_port=free_port()).scan_all()
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert scan.docker.version == "27.3.1"
+    assert dict(scan.docker.details)["api_version"] == "1.47"
+    assert scan.redis.runs_in is RunsIn.CONTAINER
+    assert scan.postgres.runs_in is None
