@@ -293,10 +293,8 @@ def summary_lines(ctx: WizardContext, config: MyceliumConfig) -> list[str]:
     lines.append(f"  method    {deployment.method.value}")
     lines.append(f"  files in  {deployment.output_dir.as_posix()}/")
     if deployment.method is DeploymentMethod.DOCKER_COMPOSE and not ctx.docker_reachable:
-        lines.append(
-            f"  note: Docker is not reachable ({ctx.docker_reason}); start it before "
-            "`docker compose up`"
-        )
+        lines.append(f"  note: Docker is not reachable: {ctx.docker_reason}")
+        lines.append("        start it before `docker compose up`")
     return lines
 
 

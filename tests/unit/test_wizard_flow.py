@@ -307,10 +307,8 @@ def test_the_summary_shows_what_will_be_saved() -> None:
         "  taskqueue mycelium-tasks on redis",
         "  method    docker-compose",
         "  files in  mycelium-deploy/",
-        (
-            "  note: Docker is not reachable (no Docker socket found); start it before "
-            "`docker compose up`"
-        ),
+        "  note: Docker is not reachable: no Docker socket found",
+        "        start it before `docker compose up`",
     ]
     assert next_command(outcome.config) == (
         "mycelium-generate   (writes docker-compose.yml and .env into mycelium-deploy/)"
