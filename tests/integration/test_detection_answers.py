@@ -55,8 +55,8 @@ def pg_error(code: str, message: str) -> bytes:
     return b"E" + struct.pack("!i", len(fields) + 4) + fields
 
 
-def probes(**targets: int) -> InfraDetector:
-    return InfraDetector(Targets(**targets), timeout_s=5)
+def probes(*, redis_port: int = 1, postgres_port: int = 1) -> InfraDetector:
+    return InfraDetector(Targets(redis_port=redis_port, postgres_port=postgres_port), timeout_s=5)
 
 
 def test_redis_in_protected_mode_says_denied(scripted: Callable[..., int]) -> None:
