@@ -99,13 +99,20 @@ def main(argv: list[str] | None = None) -> None:
 
 def dispatch(args: argparse.Namespace) -> int:
     from mycelium.config import ConfigStore, MyceliumConfig, resolve
+    from mycelium.errors import ConfigError
 
     store = ConfigStore(resolve(args.config))
     existing = store.exists()
+    if args.detect:
+        # A broken file must not stop a scan: probe the default ports and say so.
+        try:
+            base = store.load().config if existing else MyceliumConfig()
+        except ConfigError as exc:
+            log.warning("%s\n(scanning the default ports instead)", exc)
+            base = MyceliumConfig()
+        return _detect(_detector(base, args), as_json=args.json)
     base = store.load().config if existing else MyceliumConfig()
     detector = _detector(base, args)
-    if args.detect:
-        return _detect(detector, as_json=args.json)
     interactive = not (args.non_interactive or args.yes)
     if interactive:
         _require_terminal()

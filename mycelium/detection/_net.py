@@ -57,17 +57,6 @@ def connect_tcp(host: str, port: int, deadline: Deadline) -> socket.socket:
     return sock
 
 
-def connect_unix(path: str, deadline: Deadline) -> socket.socket:
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    try:
-        sock.settimeout(deadline.remaining())
-        sock.connect(path)
-    except BaseException:
-        sock.close()
-        raise
-    return sock
-
-
 def send_all(sock: socket.socket, data: bytes, deadline: Deadline) -> None:
     sock.settimeout(deadline.remaining())
     sock.sendall(data)

@@ -255,3 +255,19 @@ def test_a_password_protected_redis_is_reported_and_still_preselected(
     assert services["redis"]["port"] == server.port
     assert services["postgres"]["enabled"] is False
     assert f"redis     127.0.0.1:{server.port}  (already running)" in result.stdout
+
+
+def test_detect_still_scans_when_the_config_is_broken_and_the_wizard_refuses(
+    onboard: Run, user_file: Path
+) -> None:
+    user_file.parent.mkdir(parents=True)
+    user_file.write_text("services:\n  redis:\n    port: 70000\n")
+    scan = onboard("--detect", "--json")
+    assert scan.returncode == 0
+    assert json.loads(scan.stdout)["services"]["redis"]["endpoint"] == "127.0.0.1:6379"
+    assert "services.redis.port" in scan.stderr
+    assert "(scanning the default ports instead)" in scan.stderr
+    wizard = onboard("--non-interactive", "--yes")
+    assert wizard.returncode == 1
+    assert "services.redis.port" in wizard.stderr
+    assert user_file.read_text() == "services:\n  redis:\n    port: 70000\n"
