@@ -1,15 +1,213 @@
-"""`mycelium-onboarding`: Detect the infrastructure on this machine and save a configuration."""
+"""``mycelium-onboarding``: detect the infrastructure on this machine and save a configuration."""
 
 from __future__ import annotations
 
-from mycelium.cli._app import make_parser, not_yet, run, setup_logging
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from mycelium import exit_codes
+from mycelium.cli._app import log, make_parser, run, setup_logging
+
+if TYPE_CHECKING:
+    import argparse
+
+    from mycelium.config import ConfigStore, MyceliumConfig
+    from mycelium.detection import InfraDetector
+    from mycelium.wizard.questions import Answer
 
 PROG = "mycelium-onboarding"
+DEFAULT_TIMEOUT_MS = 250
+NOT_A_TERMINAL = (
+    "{stream} is not a terminal, so the wizard cannot ask its questions; use "
+    "--non-interactive with --services redis,postgres --method docker-compose --yes "
+    "(or answers on stdin, one a line), or --detect to only scan"
+)
+
+EPILOG = """\
+examples:
+  mycelium-onboarding                      the interactive wizard
+  mycelium-onboarding --detect [--json]    only scan this machine
+  mycelium-onboarding --non-interactive --services redis,postgres \\
+      --method docker-compose --yes        answers from flags
+  printf 'redis\\npostgres\\n\\ndocker-compose\\ny\\n' | mycelium-onboarding --non-interactive
+                                           answers from stdin, one a line: services
+                                           (a blank line ends them), method, confirmation;
+                                           a blank line takes the default
+
+The wizard starts from the saved configuration when there is one, and only changes what
+you change. Ctrl-C or Esc cancels without writing anything.
+
+exit status: 0 saved (or scanned), 1 not saved or an invalid answer, 2 usage error,
+130 cancelled
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = make_parser(
+        PROG, "Detect the infrastructure on this machine and save a configuration.", EPILOG
+    )
+    parser.add_argument(
+        "--detect", action="store_true", help="only scan this machine and print what runs"
+    )
+    parser.add_argument("--json", action="store_true", help="with --detect: print JSON")
+    parser.add_argument(
+        "--config", type=Path, metavar="PATH", help="read and write this configuration file"
+    )
+    parser.add_argument(
+        "--non-interactive",
+        action="store_true",
+        help="no prompts: answers from the flags below, then from stdin one a line",
+    )
+    parser.add_argument(
+        "-y", "--yes", action="store_true", help="take the default for every unanswered question"
+    )
+    parser.add_argument(
+        "--services",
+        metavar="LIST",
+        help="services to run, comma-separated: redis,postgres,temporal",
+    )
+    parser.add_argument(
+        "--method", choices=("docker-compose", "justfile"), help="how to run the services"
+    )
+    parser.add_argument("--output-dir", metavar="DIR", help="where the deployment files go")
+    for name in ("redis", "postgres", "temporal"):
+        parser.add_argument(
+            f"--{name}-port", type=int, metavar="PORT", help=f"{name}'s port (probed and saved)"
+        )
+    parser.add_argument(
+        "--timeout",
+        type=int,
+        metavar="MS",
+        default=DEFAULT_TIMEOUT_MS,
+        help=f"each probe's time limit in milliseconds (default {DEFAULT_TIMEOUT_MS})",
+    )
+    return parser
 
 
 def main(argv: list[str] | None = None) -> None:
-    args = make_parser(
-        PROG, "Detect the infrastructure on this machine and save a configuration."
-    ).parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.json and not args.detect:
+        parser.error("--json goes with --detect")
+    if args.timeout <= 0:
+        parser.error("--timeout must be a positive number of milliseconds")
     setup_logging(args.verbose, args.quiet)
-    run(PROG, lambda: not_yet(PROG, "this command"))
+    run(PROG, lambda: dispatch(args))
+
+
+def dispatch(args: argparse.Namespace) -> int:
+    from mycelium.config import ConfigStore, MyceliumConfig, resolve
+    from mycelium.errors import ConfigError
+
+    store = ConfigStore(resolve(args.config))
+    existing = store.exists()
+    if args.detect:
+        # A broken file must not stop a scan: probe the default ports and say so.
+        try:
+            base = store.load().config if existing else MyceliumConfig()
+        except ConfigError as exc:
+            log.warning("%s\n(scanning the default ports instead)", exc)
+            base = MyceliumConfig()
+        return _detect(_detector(base, args), as_json=args.json)
+    base = store.load().config if existing else MyceliumConfig()
+    detector = _detector(base, args)
+    interactive = not (args.non_interactive or args.yes)
+    if interactive:
+        _require_terminal()
+    return _wizard(store, base, detector, args, existing=existing, interactive=interactive)
+
+
+def _detector(base: MyceliumConfig, args: argparse.Namespace) -> InfraDetector:
+    from mycelium.detection import InfraDetector, Targets
+
+    services = base.services
+    password = services.redis.password
+    temporal_ui = services.temporal.ui_port if services.temporal.enabled else None
+    targets = Targets(
+        redis_port=args.redis_port or services.redis.port,
+        redis_password=password.get_secret_value() if password else None,
+        postgres_port=args.postgres_port or services.postgres.port,
+        postgres_user=services.postgres.user,
+        temporal_port=args.temporal_port or services.temporal.port,
+        temporal_ui_port=temporal_ui,
+    )
+    return InfraDetector(targets, timeout_s=args.timeout / 1000.0)
+
+
+def _detect(detector: InfraDetector, *, as_json: bool) -> int:
+    from mycelium.cli._scan_view import scan_table
+
+    scan = detector.scan_all()
+    if as_json:
+        print(json.dumps(scan.to_dict(), indent=2))
+    else:
+        print(scan_table(scan))
+    return exit_codes.OK
+
+
+def _require_terminal() -> None:
+    from mycelium.errors import UsageError
+
+    for name, stream in (("stdin", sys.stdin), ("stdout", sys.stdout)):
+        if not stream.isatty():
+            raise UsageError(NOT_A_TERMINAL.format(stream=name))
+
+
+def _presets(args: argparse.Namespace) -> dict[str, Answer]:
+    presets: dict[str, Answer] = {}
+    if args.services is not None:
+        presets["services"] = tuple(args.services.split(","))
+    if args.method is not None:
+        presets["method"] = args.method
+    if args.output_dir is not None:
+        presets["output_dir"] = args.output_dir
+    for name in ("redis", "postgres", "temporal"):
+        port = getattr(args, f"{name}_port")
+        if port is not None:
+            presets[f"port.{name}"] = str(port)
+    if args.yes:
+        presets["confirm"] = True
+    return presets
+
+
+def _wizard(
+    store: ConfigStore,
+    base: MyceliumConfig,
+    detector: InfraDetector,
+    args: argparse.Namespace,
+    *,
+    existing: bool,
+    interactive: bool,
+) -> int:
+    from mycelium.wizard.facts import gather
+    from mycelium.wizard.flow import next_command
+    from mycelium.wizard.session import defaults_source, lines_source, run_flow
+
+    scan = detector.scan_all()
+    ctx = gather(base, scan, existing=existing, ask_details=interactive, target=str(store.path))
+    if interactive:
+        from mycelium.cli._scan_view import scan_table
+        from mycelium.wizard.prompts import prompt_source
+
+        print(scan_table(scan), end="\n\n")
+        if existing:
+            print(f"Starting from {store.path}; only what you change is changed.\n")
+        source = prompt_source(ctx)
+    elif args.yes:
+        source = defaults_source()
+    else:
+        source = lines_source(iter(sys.stdin.readline, ""))
+
+    def show(lines: list[str]) -> None:
+        print("\n".join(lines))
+
+    outcome = run_flow(ctx, source, presets=_presets(args), show=show)
+    if not outcome.confirmed:
+        log.error("%s: not saved; nothing was written", PROG)
+        return exit_codes.FAILURE
+    store.save(outcome.config)
+    print(f"✓ saved to {store.path}")
+    print(f"next: {next_command(outcome.config)}")
+    return exit_codes.OK

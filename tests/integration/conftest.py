@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from tests.integration.docker_daemon import DockerDaemon, SilentListener
 from tests.integration.servers import (
     PostgresServer,
     RedisServer,
@@ -24,7 +25,7 @@ from tests.integration.servers import (
 if TYPE_CHECKING:
     from collections.abc import Callable, Generator, Iterator
 
-SERVER_FIXTURES = ("redis_server", "postgres_server")
+SERVER_FIXTURES = ("redis_server", "postgres_server", "docker_daemon")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -101,3 +102,25 @@ def console_script() -> Callable[[str], str]:
         return found
 
     return find
+
+
+@pytest.fixture(scope="session")
+def docker_daemon() -> Iterator[DockerDaemon]:
+    """A real dockerd on a unix socket in a temporary directory (point DOCKER_HOST at it)."""
+    workdir = new_workdir("dockerd")
+    daemon = DockerDaemon(workdir).start()
+    try:
+        yield daemon
+    finally:
+        daemon.stop()
+        remove_workdir(workdir)
+
+
+@pytest.fixture
+def silent_listener() -> Iterator[SilentListener]:
+    """A TCP port on 127.0.0.1 that accepts connections and never answers."""
+    listener = SilentListener().start()
+    try:
+        yield listener
+    finally:
+        listener.stop()

@@ -1,0 +1,1 @@
+"""The onboarding wizard: a pure question flow, apart from the prompts that ask it."""
