@@ -15,8 +15,8 @@ if TYPE_CHECKING:
     from mycelium.qa.report import CheckResult, QAReport
 
 PROG = "mycelium-qa"
-CATEGORIES = (
-    "installation, configuration, platform"  # kept in step with mycelium.qa.checks.CATEGORIES
+CATEGORIES = (  # kept in step with mycelium.qa.checks.CATEGORIES (a test checks it)
+    "installation, detection, wizard, configuration, platform"
 )
 
 EPILOG = f"""\

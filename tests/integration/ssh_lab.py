@@ -18,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from tests.integration.docker_daemon import SilentListener
 from tests.integration.servers import ServerStartError, free_port, log_tail, require
 
 START_TIMEOUT_S = 20.0
@@ -131,19 +132,6 @@ class SSHHost:
                 self.proc.wait(timeout=10)
 
 
-class SilentListener:
-    """Accepts TCP connections (the kernel completes them) and never says a word."""
-
-    def __init__(self) -> None:
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(16)
-        self.port = int(self.sock.getsockname()[1])
-
-    def close(self) -> None:
-        self.sock.close()
-
-
 @dataclass
 class Lab:
     root: Path
@@ -155,7 +143,7 @@ class Lab:
     def stop(self) -> None:
         for host in self.hosts.values():
             host.stop()
-        self.silent.close()
+        self.silent.stop()
 
     def write_known_hosts(self, home: Path, *, skip: tuple[str, ...] = ("unknownkey",)) -> Path:
         ssh_dir = home / ".ssh"
@@ -229,7 +217,7 @@ def start_lab(root: Path) -> Lab:
     public = client_key.with_suffix(".pub").read_text()
     stranger = keygen(root / "stranger_key", "lab-stranger").with_suffix(".pub").read_text()
     hosts: dict[str, SSHHost] = {}
-    silent = SilentListener()
+    silent = SilentListener().start()
     lab = Lab(root=root, client_key=client_key, hosts=hosts, silent=silent, closed_port=free_port())
     try:
         for name in ("h1", "h2", "h3", "failing", "unknownkey"):

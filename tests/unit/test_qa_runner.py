@@ -106,3 +106,10 @@ def test_junit_has_one_testcase_per_check_with_its_outcome() -> None:
     assert suite.attrib["errors"] == "1"
     kinds = {case.attrib["name"]: [child.tag for child in case] for case in suite}
     assert kinds == {"passes": [], "fails": ["failure"], "skips": ["skipped"], "breaks": ["error"]}
+
+
+def test_the_help_lists_every_category() -> None:
+    from mycelium.cli.qa import CATEGORIES as SHOWN
+    from mycelium.qa.checks import CATEGORIES
+
+    assert ", ".join(CATEGORIES) == SHOWN

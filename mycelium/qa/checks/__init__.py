@@ -4,13 +4,25 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from mycelium.qa.checks import configuration, installation, platform_checks
+from mycelium.qa.checks import configuration, detection, installation, platform_checks, wizard
 
 if TYPE_CHECKING:
     from mycelium.qa.checklist import Check
 
-CATEGORIES: tuple[str, ...] = ("installation", "configuration", "platform")
+CATEGORIES: tuple[str, ...] = (
+    "installation",
+    "detection",
+    "wizard",
+    "configuration",
+    "platform",
+)
 
 
 def all_checks() -> list[Check]:
-    return [*installation.CHECKS, *configuration.CHECKS, *platform_checks.CHECKS]
+    return [
+        *installation.CHECKS,
+        *detection.CHECKS,
+        *wizard.CHECKS,
+        *configuration.CHECKS,
+        *platform_checks.CHECKS,
+    ]

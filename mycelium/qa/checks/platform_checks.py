@@ -7,8 +7,8 @@ import shutil
 import stat
 import subprocess
 
+from mycelium.detection.platform import detect_platform
 from mycelium.qa.checklist import CheckFailedError, CheckSkippedError, Details, QAContext, check
-from mycelium.qa.platform_info import is_wsl
 
 
 @check("platform")
@@ -43,7 +43,7 @@ def written_files_use_lf_line_endings(ctx: QAContext) -> Details:
 
 @check("platform")
 def wsl_path_conversion(ctx: QAContext) -> Details:
-    if not is_wsl():
+    if not detect_platform().wsl:
         raise CheckSkippedError("not WSL")
     wslpath = shutil.which("wslpath")
     if wslpath is None:
