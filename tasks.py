@@ -71,8 +71,8 @@ def build(c: Context) -> None:
     help={
         "hosts": "Ansible host pattern (all, group, a:b, a:&b, a:!b, ~regex); default localhost",
         "inventory": "inventory file (Ansible YAML); default inventory/hosts.yml",
-        "forks": "hosts to run at once (default 5)",
-        "python": "interpreter to test, instead of mycelium_pythons (repeatable)",
+        "forks": "hosts to run at once (default: all selected, at most 16)",
+        "python": "interpreters to test instead of mycelium_pythons (comma list, repeatable)",
         "rerun-failed": "run again only the cells that did not pass in the last run",
         "junit": "also write JUnit XML here (one testcase per host x python x check)",
         "list-hosts": "only show which hosts the pattern selects",
@@ -81,6 +81,9 @@ def build(c: Context) -> None:
         "accept-new-host-keys": "add unknown host keys to known_hosts (changed keys stay refused)",
         "wheel": "test this wheel instead of building one",
         "reports": "directory for reports/<version>/... (default reports)",
+        "keep": "leave each host's run directory in place (for debugging)",
+        "allow-missing": "an interpreter a host lacks is 'absent', not a failure",
+        "verbose": "stream every command's output with a host prefix",
     },
     iterable=["python"],
 )
@@ -88,7 +91,7 @@ def qa(
     c: Context,
     hosts: str = "localhost",
     inventory: str = "inventory/hosts.yml",
-    forks: int = 5,
+    forks: int = 0,
     python: list[str] | None = None,
     rerun_failed: bool = False,
     junit: str | None = None,
@@ -98,6 +101,9 @@ def qa(
     accept_new_host_keys: bool = False,
     wheel: str | None = None,
     reports: str = "reports",
+    keep: bool = False,
+    allow_missing: bool = False,
+    verbose: bool = False,
 ) -> None:
     """Build the wheel, run the QA checklist on every selected host, print the matrix."""
     from mycelium.cli._app import setup_logging
@@ -105,6 +111,7 @@ def qa(
     from mycelium.release.transport import SSHOptions
 
     setup_logging()
+    pythons = tuple(p.strip() for value in python or () for p in value.split(",") if p.strip())
     try:
         if list_hosts:
             for host in selected_hosts(Path(inventory), hosts):
@@ -120,8 +127,11 @@ def qa(
                 playbook=ROOT / "playbooks" / "qa.yml",
                 reports_root=Path(reports).resolve(),
                 pattern=hosts,
-                forks=forks,
-                pythons=tuple(python or ()),
+                forks=forks or None,
+                pythons=pythons,
+                keep=keep,
+                allow_missing=allow_missing,
+                verbose=verbose,
                 rerun_failed=rerun_failed,
                 junit=Path(junit) if junit else None,
                 wheel=Path(wheel) if wheel else None,

@@ -98,6 +98,16 @@ class HostRun:
     failed_task: TaskOutcome | None = None
 
 
+class PlayObserver:
+    """Told when each task starts and ends on a host; the base class ignores both."""
+
+    def task_started(self, host: str, task: str) -> None:
+        """``task`` begins on ``host``."""
+
+    def task_finished(self, host: str, outcome: TaskOutcome) -> None:
+        """``outcome`` of a task on ``host``."""
+
+
 def load_playbook(path: Path) -> list[Play]:
     """Read ``path`` and refuse anything outside the subset, naming the task and key."""
     try:
@@ -242,15 +252,17 @@ def run_play(
     variables: Mapping[str, Any],
     *,
     task_timeout: float = DEFAULT_TASK_TIMEOUT_S,
-    on_task: Callable[[str, TaskOutcome], None] = lambda _h, _o: None,
+    observer: PlayObserver | None = None,
     should_stop: Callable[[], bool] = lambda: False,
+    journal: HostRun | None = None,
 ) -> HostRun:
     """Run every task of ``play`` on one host, stopping at the first unignored failure.
 
     A ``HostFailureError`` (timeout, lost connection) propagates: the caller turns it into the
-    host's row.
+    host's row, and ``journal`` (when given) keeps what ran until then.
     """
-    run = HostRun(host=transport.name)
+    run = journal if journal is not None else HostRun(host=transport.name)
+    watch = observer or PlayObserver()
     scope: dict[str, Any] = {**variables}
     for key, value in play.vars.items():  # in order: a play var may use the ones before it
         scope[key] = render(value, scope)
@@ -262,10 +274,11 @@ def run_play(
         task_scope = {**scope, **run.registered}
         for key, value in (task.keys.get("vars") or {}).items():
             task_scope[key] = render(value, task_scope)
+        watch.task_started(transport.name, task.name)
         result = _run_task(task, transport, task_scope, task_timeout)
         outcome = TaskOutcome(task.name, result)
         run.outcomes.append(outcome)
-        on_task(transport.name, outcome)
+        watch.task_finished(transport.name, outcome)
         register = task.keys.get("register")
         if register:
             run.registered[str(register)] = result

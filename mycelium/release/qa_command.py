@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import uuid
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from mycelium.release.inventory import Host, load_inventory
 from mycelium.release.matrix import failed_cells, junit, render_text, write_outputs
 from mycelium.release.patterns import select_hosts
 from mycelium.release.playbook import load_playbook
+from mycelium.release.progress import HostProgress
 from mycelium.release.remote_qa import (
     Cell,
     QAInterruptedError,
@@ -30,9 +32,10 @@ from mycelium.release.transport import SSHOptions
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from mycelium.release.playbook import TaskOutcome
 
 log = logging.getLogger("mycelium")
+
+MAX_FORKS = 16  # beyond this a maintainer's machine spends its time on SSH handshakes
 
 
 @dataclass(frozen=True)
@@ -42,9 +45,12 @@ class QACommandOptions:
     playbook: Path
     reports_root: Path
     pattern: str = "localhost"
-    forks: int = 5
+    forks: int | None = None  # None: every selected host at once, up to MAX_FORKS
     pythons: tuple[str, ...] = ()
     rerun_failed: bool = False
+    keep: bool = False
+    allow_missing: bool = False
+    verbose: bool = False
     junit: Path | None = None
     wheel: Path | None = None
     task_timeout: float = 900.0
@@ -80,9 +86,9 @@ def _wheel(options: QACommandOptions) -> WheelInfo:
     return WheelInfo(path=path.resolve(), sha256=sha256_of(path), version=str(version))
 
 
-def _log_task(host: str, outcome: TaskOutcome) -> None:
-    mark = "✗" if outcome.failed else "–" if outcome.result.get("skipped") else "✓"
-    log.info("[%s] %s %s", host, mark, outcome.task)
+def _hosts_in(summary: Path) -> set[str]:
+    data = json.loads(summary.read_text(encoding="utf-8"))
+    return {str(cell["host"]) for cell in data.get("cells", [])}
 
 
 def run_qa_command(options: QACommandOptions) -> QACommandResult:
@@ -99,6 +105,9 @@ def run_qa_command(options: QACommandOptions) -> QACommandResult:
                 f"--rerun-failed: no earlier run of {wheel.version} ({summary} is missing)"
             )
         override = failed_cells(summary)
+        known = _hosts_in(summary)
+        # Hosts the last run did not cover (new, or missing from it) run again in full.
+        override.update({h.name: list(h.pythons) for h in hosts if h.name not in known})
         hosts = [h for h in hosts if h.name in override]
         if not hosts:
             raise UsageError(
@@ -106,15 +115,18 @@ def run_qa_command(options: QACommandOptions) -> QACommandResult:
             )
     elif options.pythons:
         override = {h.name: list(options.pythons) for h in hosts}
+    forks = options.forks or min(len(hosts), MAX_FORKS)
     settings = RunSettings(
         play=play,
         wheel=wheel,
         run_id=uuid.uuid4().hex[:12],
         git_commit=_git_commit(options.project_dir),
         reports_dir=reports_dir,
-        forks=options.forks,
+        forks=forks,
         task_timeout=options.task_timeout,
         ssh=options.ssh,
+        keep=options.keep,
+        allow_missing=options.allow_missing,
     )
     log.info(
         "QA of mycelium %s on %d host(s): %s",
@@ -123,10 +135,13 @@ def run_qa_command(options: QACommandOptions) -> QACommandResult:
         ", ".join(h.name for h in hosts),
     )
     interrupted = False
+    progress = HostProgress([h.name for h in hosts], verbose=options.verbose)
     try:
-        cells = run_on_hosts(hosts, settings, override, on_task=_log_task)
+        cells = run_on_hosts(hosts, settings, override, progress=progress)
     except QAInterruptedError as stop:
         cells, interrupted = stop.cells, True
+    finally:
+        progress.close()
     meta = {
         "version": wheel.version,
         "run_id": settings.run_id,

@@ -20,11 +20,12 @@ from pydantic import ValidationError
 
 from mycelium.errors import PlaybookError
 from mycelium.qa.report import PlatformInfo, QAReport, Status
-from mycelium.release.playbook import HostRun, Play, TaskOutcome, render, run_play
+from mycelium.release.playbook import HostRun, Play, render, run_play
+from mycelium.release.progress import HostProgress, write_run_log
 from mycelium.release.transport import FailureKind, HostFailureError, SSHOptions, open_transport
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping, Sequence
+    from collections.abc import Mapping, Sequence
     from pathlib import Path
 
     from mycelium.release.inventory import Host
@@ -46,6 +47,7 @@ class CellState(StrEnum):
     NO_PYTHON = FailureKind.NO_PYTHON.value
     INSTALL = FailureKind.INSTALL.value
     ERROR = FailureKind.ERROR.value
+    ABSENT = "absent"  # no such interpreter, and --allow-missing said that is fine
 
 
 UNREACHABLE_STATES: Final = frozenset({CellState.UNREACHABLE, CellState.AUTH, CellState.HOSTKEY})
@@ -89,6 +91,8 @@ class RunSettings:
     forks: int = 5
     task_timeout: float = 900.0
     ssh: SSHOptions = field(default_factory=SSHOptions)
+    keep: bool = False
+    allow_missing: bool = False
 
 
 def pythons_for(host: Host, override: Mapping[str, Sequence[str]] | None) -> tuple[str, ...]:
@@ -154,7 +158,7 @@ def run_on_hosts(
     hosts: Sequence[Host],
     settings: RunSettings,
     python_override: Mapping[str, Sequence[str]] | None = None,
-    on_task: Callable[[str, TaskOutcome], None] = lambda _h, _o: None,
+    progress: HostProgress | None = None,
 ) -> list[Cell]:
     """Every expected cell of ``hosts``, in inventory order.
 
@@ -168,7 +172,12 @@ def run_on_hosts(
     )
     futures = {
         pool.submit(
-            qa_on_host, host, pythons_for(host, python_override), settings, on_task, stopper
+            qa_on_host,
+            host,
+            pythons_for(host, python_override),
+            settings,
+            progress or HostProgress([h.name for h in hosts], live=False),
+            stopper,
         ): host
         for host in hosts
     }
@@ -212,14 +221,46 @@ def qa_on_host(
     host: Host,
     pythons: Sequence[str],
     settings: RunSettings,
-    on_task: Callable[[str, TaskOutcome], None],
+    progress: HostProgress,
     stopper: _Stopper,
+) -> list[Cell]:
+    """The cells of one host; whatever goes wrong becomes their state, never an exception."""
+    journal = HostRun(host=host.name)
+    try:
+        cells = _run_host(
+            host,
+            pythons=pythons,
+            settings=settings,
+            progress=progress,
+            stopper=stopper,
+            journal=journal,
+        )
+    except Exception as exc:  # one host's surprise must not end the run
+        log.debug("%s: unexpected failure", host.name, exc_info=True)
+        cells = _all_cells(host, pythons, CellState.ERROR, f"{type(exc).__name__}: {exc}")
+    ending = ", ".join(
+        f"{c.python}: {c.text}" + (f" ({c.message})" if c.message else "") for c in cells
+    )
+    progress.host_done(host.name, " ".join(c.text for c in cells))
+    write_run_log(settings.reports_dir / host.name / "run.log", journal.outcomes, ending)
+    return cells
+
+
+def _run_host(
+    host: Host,
+    *,
+    pythons: Sequence[str],
+    settings: RunSettings,
+    progress: HostProgress,
+    stopper: _Stopper,
+    journal: HostRun,
 ) -> list[Cell]:
     for python in pythons:
         stale = settings.reports_dir / host.name / _label(python) / "qa_report.json"
         stale.unlink(missing_ok=True)  # an old report must never make a cell look green
     if stopper.event.is_set():
         return _all_cells(host, pythons, CellState.ERROR, "interrupted")
+    progress.task_started(host.name, "connect")
     try:
         transport = open_transport(host, settings.ssh)
     except HostFailureError as failure:
@@ -234,8 +275,9 @@ def qa_on_host(
             transport,
             variables,
             task_timeout=settings.task_timeout,
-            on_task=on_task,
+            observer=progress,
             should_stop=stopper.event.is_set,
+            journal=journal,
         )
     except HostFailureError as failure:
         return _all_cells(host, pythons, CellState(failure.kind.value), str(failure))
@@ -243,7 +285,8 @@ def qa_on_host(
         return _all_cells(host, pythons, CellState.ERROR, f"playbook: {exc}")
     finally:
         stopper.unregister(host.name)
-        if run_dir and (run is None or run.failed_task is not None):
+        failed = run is None or run.failed_task is not None
+        if run_dir and failed and not settings.keep:
             _remove(transport, run_dir)
         transport.close()
     return classify(host, pythons, run, settings)
@@ -260,6 +303,7 @@ def _variables(host: Host, pythons: Sequence[str], settings: RunSettings) -> dic
         "mycelium_run_id": settings.run_id,
         "mycelium_git_commit": settings.git_commit,
         "mycelium_reports_dir": str(settings.reports_dir),
+        "mycelium_keep": settings.keep,
     }
 
 
@@ -311,7 +355,8 @@ def _classify_one(host: Host, python: str, run: HostRun, settings: RunSettings) 
 
     found = _item_result(run, "found", python)
     if found is None or found.get("rc") != 0:
-        return cell(CellState.NO_PYTHON, f"{python} not found on the host")
+        state = CellState.ABSENT if settings.allow_missing else CellState.NO_PYTHON
+        return cell(state, f"{python} not found on the host")
     for register, what in (
         ("venvs", "creating the virtualenv"),
         ("installs", "installing the wheel"),
@@ -371,7 +416,9 @@ def exit_code_for(cells: Sequence[Cell]) -> int:
     from mycelium import exit_codes  # noqa: PLC0415
 
     states = {c.state for c in cells}
-    if states - UNREACHABLE_STATES - {CellState.PASS}:
+    if states == {CellState.ABSENT}:
+        return exit_codes.QA_FAILED  # a run that tested nothing must never look green
+    if states - UNREACHABLE_STATES - {CellState.PASS, CellState.ABSENT}:
         return exit_codes.QA_FAILED
     if states & UNREACHABLE_STATES:
         return exit_codes.QA_UNREACHABLE

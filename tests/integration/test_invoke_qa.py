@@ -100,7 +100,7 @@ def test_one_run_over_the_lab_gives_every_host_its_row(
             (reports / host / "python3.11" / "qa_report.json").read_text()
         )
         assert report.host_alias == host
-    assert not (reports / "silent").exists()
+    assert not (reports / "silent" / "python3.11").exists()  # only a run.log
     summary = json.loads((reports / "qa_summary.json").read_text())
     assert {c["host"]: c["state"] for c in summary["cells"]} == {
         h: s.value for h, s in states.items()
@@ -110,6 +110,11 @@ def test_one_run_over_the_lab_gives_every_host_its_row(
     assert "wrongkey / python3.11: auth:" in matrix
     for lab_host in lab.hosts.values():
         assert list(lab_host.workdir.iterdir()) == [], f"{lab_host.name} kept its run directory"
+    h1_log = (reports / "h1" / "run.log").read_text()
+    assert "=== ✓ upload the wheel" in h1_log
+    assert h1_log.rstrip().endswith("=== python3.11: ✓ 6/6") or "=== python3.11: ✓" in h1_log
+    closed_log = (reports / "closed" / "run.log").read_text()
+    assert closed_log.startswith("=== python3.11: unreachable (connection refused by 127.0.0.1:")
 
 
 def test_the_healthy_hosts_alone_pass_through_the_invoke_cli(
@@ -258,8 +263,9 @@ def test_rerun_failed_runs_only_what_did_not_pass_and_junit_has_every_check(
     names = {suite.attrib["name"]: len(suite) for suite in suites}
     assert names["closed.python3.11"] == 1  # one error case: no report
     assert names["h1.python3.11"] > 5  # one case per check
-    again = run(inventory, "all", wheel, reports, rerun_failed=True)
-    assert sorted(c.host for c in again.cells) == ["closed", "failing"]
+    # h1 passed: left out; h2 was not in the last run: its report is missing, so it runs.
+    again = run(inventory, "h1:h2:failing:closed", wheel, reports, rerun_failed=True)
+    assert sorted(c.host for c in again.cells) == ["closed", "failing", "h2"]
 
 
 def test_a_host_alias_from_ssh_config_with_an_include_is_followed(
@@ -290,3 +296,21 @@ def quick_env(lab: Lab, tmp_path: Path) -> dict[str, str]:
     data = yaml.safe_load(lab.inventory(tmp_path / "env-source.yml").read_text())
     env: dict[str, str] = data["all"]["vars"]["mycelium_env"]
     return env
+
+
+def test_keep_leaves_the_run_directory_and_a_missing_python_is_a_red_cell(
+    lab: Lab, wheel: BuildResult, tmp_path: Path, isolated_home: Path
+) -> None:
+    lab.write_known_hosts(isolated_home)
+    inventory = quick_inventory(lab, tmp_path / "lab.yml")
+    result = run(
+        inventory, "h3", wheel, tmp_path / "reports", keep=True, pythons=("python3.11", "python9.9")
+    )
+    assert [(c.python, c.state) for c in result.cells] == [
+        ("python3.11", CellState.PASS), ("python9.9", CellState.NO_PYTHON)
+    ]  # fmt: skip
+    assert result.exit_code == 2
+    kept = list(lab.hosts["h3"].workdir.iterdir())
+    assert len(kept) == 1
+    assert (kept[0] / "qa_report-python3.11.json").is_file()
+    shutil.rmtree(kept[0])

@@ -30,6 +30,13 @@ def test_exit_codes_follow_ansible_and_failures_win() -> None:
     )
 
 
+def test_an_allowed_missing_interpreter_passes_but_a_run_that_tested_nothing_fails() -> None:
+    ok = cell("a", "3.11", CellState.PASS, passed=3, total=3)
+    absent = cell("a", "3.12", CellState.ABSENT)
+    assert exit_code_for([ok, absent]) == 0
+    assert exit_code_for([absent]) == 2
+
+
 def test_the_table_has_a_cell_for_every_expected_host_and_python() -> None:
     cells = [
         cell("u24", "python3.11", CellState.PASS, passed=41, total=41, platform=LINUX),
