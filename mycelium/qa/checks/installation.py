@@ -68,7 +68,12 @@ def console_scripts_answer_help(ctx: QAContext) -> Details:
 
 @check("installation")
 def package_data_present(_ctx: QAContext) -> Details:
-    templates = resources.files("mycelium.generators") / "templates"
+    try:
+        templates = resources.files("mycelium.generators") / "templates"
+    except ModuleNotFoundError:
+        raise CheckFailedError(
+            "the package mycelium.generators is missing from the wheel"
+        ) from None
     names = (
         sorted(entry.name for entry in templates.iterdir() if entry.name.endswith(".j2"))
         if templates.is_dir()
