@@ -92,7 +92,7 @@ def _load(config: Path | None) -> tuple[MyceliumConfig, ConfigLocation]:
 def _output_dir(args: argparse.Namespace, config: MyceliumConfig, location: ConfigLocation) -> Path:
     from mycelium.generators.plan import output_dir_for
 
-    return output_dir_for(config, location, args.output)
+    return Path(_shown(output_dir_for(config, location, args.output)))
 
 
 def _generate(args: argparse.Namespace) -> int:
