@@ -290,3 +290,22 @@ def test_just_up_status_down_runs_a_real_redis(
     after = recipe("status")
     assert after.returncode == 1
     assert after.stdout == f"redis: not running on 127.0.0.1:{port}\n"
+
+
+def test_a_missing_program_is_named_with_how_to_install_it(
+    native_redis: tuple[Path, int], console_script: Callable[[str], str], tmp_path: Path
+) -> None:
+    out, _ = native_redis
+    bare = tmp_path / "bin"
+    bare.mkdir()
+    (bare / "bash").symlink_to("/bin/bash")  # a PATH with bash and nothing else
+    result = subprocess.run(
+        [console_script("just"), "--justfile", str(out / "Justfile"), "redis-up"],
+        capture_output=True, text=True, check=False, timeout=60,
+        env={**os.environ, "PATH": str(bare)},
+    )  # fmt: skip
+    assert result.returncode == 127
+    assert result.stderr.splitlines()[0] == (
+        "redis: redis-server is not installed; install it with 'sudo apt-get install "
+        "redis-server' (Debian/Ubuntu) or 'brew install redis' (macOS)"
+    )

@@ -159,3 +159,20 @@ def test_the_validators_reject_a_broken_file(
     just = run([console_script("just"), "--justfile", "Justfile", "--summary"], tmp_path)
     assert just.returncode != 0
     assert "nope" in just.stderr
+
+
+def test_every_recipe_is_valid_bash(
+    generated: tuple[str, Path], console_script: Callable[[str], str]
+) -> None:
+    _, out = generated
+    just = console_script("just")
+    summary = run([just, "--justfile", "Justfile", "--summary"], out)
+    for recipe in summary.stdout.split():
+        # --dry-run prints the script with every {{ }} evaluated, without running it.
+        shown = run([just, "--justfile", "Justfile", "--yes", "--dry-run", recipe], out)
+        assert shown.returncode == 0, shown.stderr
+        assert shown.stderr.strip(), recipe
+        syntax = subprocess.run(
+            ["bash", "-n"], input=shown.stderr, capture_output=True, text=True, check=False
+        )
+        assert syntax.returncode == 0, f"{recipe}: {syntax.stderr}"
