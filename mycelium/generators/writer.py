@@ -78,6 +78,8 @@ def read_text(path: Path) -> str | None:
         raise UserError(
             f"{path}: is a directory; move it away or choose another --output"
         ) from None
+    except NotADirectoryError:
+        raise UserError(f"{path.parent}: is not a directory; choose another --output") from None
     except PermissionError:
         raise UserError(f"{path}: permission denied; check the file's owner and mode") from None
     try:
@@ -132,6 +134,18 @@ def apply(plan: Plan, *, force: bool = False, dry_run: bool = False) -> Outcome:
     if outcome.conflicts:
         _secure_existing(changes)
         raise GenerationConflictError(conflict_message(outcome.conflicts))
+    try:
+        _write(plan, changes)
+    except OSError as exc:
+        where = exc.filename or plan.output_dir
+        raise UserError(
+            f"{where}: cannot write: {exc.strerror}; check the directory's owner and mode, "
+            "or choose another --output"
+        ) from None
+    return Outcome(changes, written=True)
+
+
+def _write(plan: Plan, changes: tuple[FileChange, ...]) -> None:
     manifest = read_manifest(plan.output_dir)
     for change in changes:
         planned = change.file
@@ -148,7 +162,6 @@ def apply(plan: Plan, *, force: bool = False, dry_run: bool = False) -> Outcome:
     text = json.dumps(record, indent=2) + "\n"
     if read_text(plan.output_dir / MANIFEST) != text:
         atomic_write(plan.output_dir / MANIFEST, text.encode("utf-8"))
-    return Outcome(changes, written=True)
 
 
 def _tighten(path: Path) -> None:

@@ -10,6 +10,7 @@ import pytest
 
 from mycelium.config import MyceliumConfig
 from mycelium.config.paths import ConfigLocation, Source
+from mycelium.errors import UserError
 from mycelium.generators.envfile import SecretsGenerator, parse_env
 from mycelium.generators.plan import Plan, Target, build_plan, gitignore_text, output_dir_for
 from mycelium.generators.writer import (
@@ -203,3 +204,26 @@ def test_output_dir_of_a_project_file_is_relative_to_the_project(tmp_path: Path)
     assert output_dir_for(config, project) == tmp_path / "proj" / "mycelium-deploy"
     assert str(output_dir_for(config, user)) == "mycelium-deploy"
     assert output_dir_for(config, user, tmp_path / "x") == tmp_path / "x"
+
+
+def test_an_output_path_that_is_a_file_is_a_clear_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "deploy"
+    blocker.write_text("not a directory\n")
+    with pytest.raises(UserError) as caught:
+        apply(plan_for(blocker))
+    assert str(caught.value) == f"{blocker}: is not a directory; choose another --output"
+
+
+def test_an_unwritable_directory_is_a_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse(path: Path, *_: object) -> None:
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr("mycelium.generators.writer.atomic_write", refuse)
+    with pytest.raises(UserError) as caught:
+        apply(plan_for(tmp_path))
+    assert str(caught.value) == (
+        f"{tmp_path / 'docker-compose.yml'}: cannot write: Permission denied; check the "
+        "directory's owner and mode, or choose another --output"
+    )
