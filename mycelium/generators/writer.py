@@ -142,6 +142,14 @@ def apply(plan: Plan, *, force: bool = False, dry_run: bool = False) -> Outcome:
             f"{where}: cannot write: {exc.strerror}; check the directory's owner and mode, "
             "or choose another --output"
         ) from None
+    # Re-verify: what is on disk now must be exactly the plan (a concurrent writer, a
+    # filesystem that rewrites line endings, ... would show up here, not later).
+    drifted = [c.path for c in review(plan) if c.action is not Action.UNCHANGED]
+    if drifted:
+        raise UserError(
+            f"{drifted[0]}: differs from what was just written; another program changed it, "
+            "run mycelium-generate again"
+        )
     return Outcome(changes, written=True)
 
 
