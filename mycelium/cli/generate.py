@@ -25,7 +25,7 @@ what it writes (in deployment.output_dir, or --output DIR):
   docker-compose.yml  deployment.method docker-compose: every enabled service, hardened
   Justfile            deployment.method justfile: up/down/status/logs/reset, native processes
   .env                the services' passwords (mode 0600), kept across runs
-  .gitignore          .env and data/ added when missing
+  .gitignore          .env, .env.bak and data/ added when missing
   .mycelium-generated.json  the sha256 of each file as generated: a file you edited is
                       not overwritten without --force (your version is kept as .bak)
 

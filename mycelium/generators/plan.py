@@ -24,8 +24,9 @@ if TYPE_CHECKING:
 PUBLIC_MODE: Final = 0o644
 SECRET_MODE: Final = 0o600
 GITIGNORE: Final = ".gitignore"
-# What a generated directory must keep out of git: the secrets, and native runs' data.
-IGNORED: Final = (".env", "data/")
+# What a generated directory keeps out of git: the secrets (and the backup --force makes
+# of an edited .env), and the data of native runs.
+IGNORED: Final = (".env", ".env.bak", "data/")
 
 
 class Target(StrEnum):

@@ -66,7 +66,7 @@ def test_a_first_run_creates_the_files_a_manifest_and_a_private_env(tmp_path: Pa
     assert mode(out / "docker-compose.yml") == 0o644
     manifest = json.loads((out / MANIFEST).read_text())
     assert set(manifest["files"]) == {".env", "docker-compose.yml"}
-    assert (out / ".gitignore").read_text().splitlines()[-2:] == [".env", "data/"]
+    assert (out / ".gitignore").read_text().splitlines()[-3:] == [".env", ".env.bak", "data/"]
 
 
 def test_a_rerun_changes_nothing_and_keeps_the_secrets(tmp_path: Path) -> None:
@@ -175,9 +175,9 @@ def test_mask_secrets_keeps_comments_and_names() -> None:
 def test_gitignore_entries_are_appended_once() -> None:
     assert gitignore_text("node_modules/\n.env\n") == (
         "node_modules/\n.env\n# Added by mycelium-generate: secrets and the data of native runs "
-        "stay out of git.\ndata/\n"
+        "stay out of git.\n.env.bak\ndata/\n"
     )
-    assert gitignore_text("/.env\ndata/\n") is None
+    assert gitignore_text("/.env\n.env.bak\ndata/\n") is None
 
 
 def test_only_one_target_writes_only_its_file(tmp_path: Path) -> None:
