@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import pwd
+import shutil
 import signal
 import stat
 import subprocess
@@ -14,7 +16,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 import yaml
 
-from tests.integration.servers import free_port
+from mycelium.generators.envfile import parse_env
+from tests.integration.servers import free_port, new_workdir, remove_workdir
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -309,3 +312,76 @@ def test_a_missing_program_is_named_with_how_to_install_it(
         "redis: redis-server is not installed; install it with 'sudo apt-get install "
         "redis-server' (Debian/Ubuntu) or 'brew install redis' (macOS)"
     )
+
+
+def _as_server_user() -> dict[str, Any]:
+    """subprocess arguments that drop root to ``nobody``: PostgreSQL refuses to run as root."""
+    if os.geteuid() != 0:
+        return {}
+    nobody = pwd.getpwnam("nobody")
+    return {"user": nobody.pw_uid, "group": nobody.pw_gid, "extra_groups": []}
+
+
+def test_just_up_status_down_runs_a_real_postgres(console_script: Callable[[str], str]) -> None:
+    workdir = new_workdir("generate-postgres")  # under /tmp, where `nobody` may go
+    out = workdir / "deploy"
+    port = free_port()
+    try:
+        config = workdir / "mycelium.yaml"
+        config.write_text(
+            yaml.safe_dump(
+                {
+                    "services": {
+                        "redis": {"enabled": False},
+                        "postgres": {"port": port},
+                        "taskqueue": {"backend": "postgres"},
+                    },
+                    "deployment": {"method": "justfile"},
+                }
+            )
+        )
+        generated = subprocess.run(
+            [console_script("mycelium-generate"), "--config", str(config), "--output", str(out)],
+            capture_output=True, text=True, check=False, timeout=60,
+        )  # fmt: skip
+        assert generated.returncode == 0, generated.stderr
+        just = workdir / "just"  # a copy `nobody` can run wherever the venv lives
+        shutil.copy(console_script("just"), just)
+        drop = _as_server_user()
+        if drop:
+            for path in (workdir, *workdir.rglob("*")):
+                os.chown(path, drop["user"], drop["group"])
+
+        def recipe(name: str) -> subprocess.CompletedProcess[str]:
+            return subprocess.run(
+                [str(just), "--justfile", str(out / "Justfile"), name],
+                cwd=workdir, capture_output=True, text=True, check=False, timeout=120,
+                env={**os.environ, "HOME": str(workdir)}, **drop,
+            )  # fmt: skip
+
+        up = recipe("up")
+        assert up.returncode == 0, up.stderr + (out / "data" / "postgres.log").read_text()
+        assert up.stdout == f"postgres: started on 127.0.0.1:{port}\n"
+        password = parse_env((out / ".env").read_text())["POSTGRES_PASSWORD"]
+        import psycopg
+
+        url = f"postgresql://mycelium:{password}@127.0.0.1:{port}/mycelium"
+        with psycopg.connect(url, connect_timeout=5) as conn:
+            row = conn.execute("SELECT current_database()").fetchone()
+        assert row == ("mycelium",)
+        with pytest.raises(psycopg.OperationalError, match="password authentication failed"):
+            psycopg.connect(url.replace(password, "wrong"), connect_timeout=5).close()
+
+        status = recipe("status")
+        assert status.returncode == 0, status.stderr
+        assert status.stdout == f"postgres: running on 127.0.0.1:{port}\n"
+        down = recipe("down")
+        assert down.returncode == 0, down.stderr
+        assert down.stdout == "postgres: stopped\n"
+        assert recipe("status").stdout == f"postgres: not running on 127.0.0.1:{port}\n"
+    finally:
+        pidfile = out / "data" / "postgres" / "postmaster.pid"
+        with contextlib.suppress(FileNotFoundError, ValueError, ProcessLookupError, IndexError):
+            os.kill(int(pidfile.read_text().splitlines()[0]), signal.SIGQUIT)
+            time.sleep(0.5)
+        remove_workdir(workdir)
