@@ -1,15 +1,232 @@
-"""`mycelium-generate`: Write docker-compose.yml, a Justfile and .env from the configuration."""
+"""``mycelium-generate``: write docker-compose.yml, a Justfile and .env from the configuration."""
 
 from __future__ import annotations
 
-from mycelium.cli._app import make_parser, not_yet, run, setup_logging
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from mycelium import exit_codes
+from mycelium.cli._app import log, make_parser, run, setup_logging
+
+if TYPE_CHECKING:
+    import argparse
+
+    from mycelium.config import ConfigLocation, MyceliumConfig
+    from mycelium.generators.plan import Plan
+    from mycelium.generators.writer import Outcome
 
 PROG = "mycelium-generate"
+ONLY = ("compose", "justfile", "secrets")
+
+EPILOG = """\
+what it writes (in deployment.output_dir, or --output DIR):
+  docker-compose.yml  deployment.method docker-compose: every enabled service, hardened
+  Justfile            deployment.method justfile: up/down/status/logs/reset, native processes
+  .env                the services' passwords (mode 0600), kept across runs
+  .gitignore          .env, .env.bak and data/ added when missing
+  .mycelium-generated.json  the sha256 of each file as generated: a file you edited is
+                      not overwritten without --force (your version is kept as .bak)
+
+exit status: 0 ok, 1 refused (edited files) or insecure settings found (--check),
+2 usage error
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = make_parser(
+        PROG, "Write docker-compose.yml, a Justfile and .env from the configuration.", EPILOG
+    )
+    parser.add_argument(
+        "--config", type=Path, metavar="PATH", help="use this configuration file instead"
+    )
+    parser.add_argument(
+        "--output", type=Path, metavar="DIR", help="write here instead of deployment.output_dir"
+    )
+    parser.add_argument(
+        "--only", choices=ONLY, help="write only this file (default: the method's file and .env)"
+    )
+    show = parser.add_mutually_exclusive_group()
+    show.add_argument("--dry-run", action="store_true", help="say what would change; write nothing")
+    show.add_argument(
+        "--diff",
+        action="store_true",
+        help="show the changes as a diff (secrets masked); write nothing",
+    )
+    parser.add_argument(
+        "--force", action="store_true", help="replace files you edited (kept as <name>.bak)"
+    )
+    parser.add_argument(
+        "--rotate-secrets", action="store_true", help="draw new passwords instead of keeping .env's"
+    )
+    parser.add_argument(
+        "--check",
+        nargs="?",
+        const="",
+        metavar="FILE",
+        help="lint a Compose file for insecure settings (default: the generated one)",
+    )
+    return parser
 
 
 def main(argv: list[str] | None = None) -> None:
-    args = make_parser(
-        PROG, "Write docker-compose.yml, a Justfile and .env from the configuration."
-    ).parse_args(argv)
+    args = build_parser().parse_args(argv)
     setup_logging(args.verbose, args.quiet)
-    run(PROG, lambda: not_yet(PROG, "this command"))
+    run(PROG, lambda: dispatch(args))
+
+
+def dispatch(args: argparse.Namespace) -> int:
+    if args.check is not None:
+        return _check(args)
+    return _generate(args)
+
+
+def _load(config: Path | None) -> tuple[MyceliumConfig, ConfigLocation]:
+    from mycelium.config import ConfigStore, resolve
+
+    location = resolve(config)
+    return ConfigStore(location).load().config, location
+
+
+def _output_dir(args: argparse.Namespace, config: MyceliumConfig, location: ConfigLocation) -> Path:
+    from mycelium.generators.plan import output_dir_for
+
+    return Path(_shown(output_dir_for(config, location, args.output)))
+
+
+def _generate(args: argparse.Namespace) -> int:
+    from mycelium.generators.plan import Target, build_plan
+    from mycelium.generators.writer import apply, read_text
+
+    config, location = _load(args.config)
+    output_dir = _output_dir(args, config, location)
+    only = Target(args.only) if args.only else None
+    plan = build_plan(
+        config,
+        output_dir,
+        only=only,
+        existing_env=read_text(output_dir / ".env"),
+        existing_gitignore=read_text(output_dir / ".gitignore"),
+        rotate_secrets=args.rotate_secrets,
+    )
+    if args.diff:
+        return _show_diff(plan, force=args.force)
+    outcome = apply(plan, force=args.force, dry_run=args.dry_run)
+    _report(outcome, dry_run=args.dry_run)
+    _warn_insecure(plan)
+    if not args.dry_run:
+        _next_step(plan, config)
+    return exit_codes.OK
+
+
+def _show_diff(plan: Plan, *, force: bool) -> int:
+    from mycelium.generators.writer import Action, review, unified_diff
+
+    changes = review(plan, force=force)
+    for change in changes:
+        if change.action is Action.CONFLICT:
+            log.warning(
+                "%s: you edited this file; mycelium-generate would not replace it without --force",
+                _shown(change.path),
+            )
+        if change.action is not Action.UNCHANGED:
+            sys.stdout.write(unified_diff(change))
+    if all(c.action is Action.UNCHANGED for c in changes):
+        print("no changes: every file is as mycelium-generate would write it")
+    return exit_codes.OK
+
+
+_VERBS = {
+    "create": ("created", "would create"),
+    "update": ("updated", "would update"),
+    "unchanged": ("unchanged", "unchanged"),
+    "replace": ("replaced", "would replace"),
+    "conflict": ("kept", "would refuse (you edited it; --force replaces it)"),
+}
+
+
+def _report(outcome: Outcome, *, dry_run: bool) -> None:
+    from mycelium.generators.writer import Action
+
+    for change in outcome.changes:
+        verb = _VERBS[change.action.value][1 if dry_run else 0]
+        notes = []
+        if change.file.secret:
+            notes.append(f"mode {change.file.mode:04o}")
+        if change.action is Action.REPLACE:
+            notes.append(f"your version kept as {change.path.name}.bak")
+        suffix = f" ({', '.join(notes)})" if notes else ""
+        print(f"{verb:<9} {_shown(change.path)}{suffix}")
+    if dry_run:
+        print("dry run: nothing was written")
+
+
+def _warn_insecure(plan: Plan) -> None:
+    from mycelium.generators.lint import lint_compose
+
+    for planned in plan.files:
+        if planned.name == "docker-compose.yml":
+            for finding in lint_compose(planned.text, _shown(plan.output_dir / planned.name)):
+                log.warning("warning: %s", finding.format())
+
+
+def _next_step(plan: Plan, config: MyceliumConfig) -> None:
+    from mycelium.generators.plan import Target
+
+    where = _shown(plan.output_dir)
+    targets: tuple[Target, ...] = plan.targets
+    method_is_compose = config.deployment.method.value == "docker-compose"
+    if Target.COMPOSE in targets or (Target.JUSTFILE not in targets and method_is_compose):
+        command = "docker compose up -d"
+    else:
+        command = "just up"
+    if Target.SECRETS not in targets and not (plan.output_dir / ".env").exists():
+        log.warning(
+            "note: %s/.env does not exist yet; run `%s --only secrets` before starting",
+            where,
+            PROG,
+        )
+    print(f"next: cd {_quote(where)} && {command}")
+
+
+def _check(args: argparse.Namespace) -> int:
+    from mycelium.errors import UserError
+    from mycelium.generators.lint import lint_compose
+    from mycelium.generators.writer import read_text
+
+    if args.check:
+        path = Path(args.check)
+    else:
+        if args.output is not None:
+            directory = args.output
+        else:
+            config, location = _load(args.config)
+            directory = _output_dir(args, config, location)
+        path = directory / "docker-compose.yml"
+    text = read_text(path)
+    if text is None:
+        raise UserError(f"{path}: no such file; run `{PROG}` first, or name a Compose file")
+    findings = lint_compose(text, _shown(path))
+    for finding in findings:
+        print(finding.format())
+    if findings:
+        count = len(findings)
+        print(f"✗ {_shown(path)}: {count} insecure setting{'s' if count > 1 else ''}")
+        return exit_codes.FAILURE
+    print(f"✓ {_shown(path)}: no insecure setting found")
+    return exit_codes.OK
+
+
+def _shown(path: Path) -> str:
+    """``path`` relative to the working directory when it is below it."""
+    try:
+        return os.fspath(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return os.fspath(path)
+
+
+def _quote(text: str) -> str:
+    import shlex
+
+    return shlex.quote(text)

@@ -37,7 +37,8 @@ def test_no_product_module_imports_a_maintainer_library() -> None:
 def test_a_console_scripts_parser_loads_no_heavy_library() -> None:
     code = (
         "from mycelium.cli import configuration, onboarding, generate, test, qa\n"
-        "configuration.build_parser()"
+        "configuration.build_parser()\n"
+        "generate.build_parser()"
     )
     assert loaded_after(code).isdisjoint(
         {"pydantic", "yaml", "redis", "jinja2", "psycopg", *FORBIDDEN}

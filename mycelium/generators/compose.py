@@ -1,0 +1,110 @@
+"""``docker-compose.yml`` from a configuration: every enabled service, hardened.
+
+Images are pinned to the versions in the configuration, ports are published on
+``deployment.bind_address`` only, passwords come from ``.env`` through ``${VAR}``
+interpolation, and each service waits for the health of what it depends on.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar, Final
+
+from mycelium.generators.rendering import render
+
+if TYPE_CHECKING:
+    from mycelium.config.models import MyceliumConfig
+
+_SIZE: Final = re.compile(r"^(?P<number>[0-9]+)(?P<unit>kb|mb|gb)$")
+_MIB_PER_UNIT: Final = {"kb": 1 / 1024, "mb": 1, "gb": 1024}
+# Room above Redis's maxmemory for its own bookkeeping, buffers and a background save.
+_REDIS_HEADROOM: Final = 2
+_REDIS_FLOOR_MIB: Final = 128
+
+
+def published(bind_address: str, port: int) -> str:
+    """``ADDRESS:PORT`` as Compose reads it; IPv6 addresses go in brackets."""
+    host = f"[{bind_address}]" if ipaddress.ip_address(bind_address).version == 6 else bind_address  # noqa: PLR2004
+    return f"{host}:{port}"
+
+
+def _limits(cpus: str, memory_mib: int, pids: int) -> dict[str, Any]:
+    return {"cpus": cpus, "memory": f"{memory_mib}M", "pids": pids}
+
+
+def redis_memory_limit_mib(max_memory: str) -> int:
+    """The container's memory limit for a Redis told to use ``max_memory`` for data."""
+    match = _SIZE.match(max_memory)
+    if match is None:  # the config schema only lets the pattern through
+        raise ValueError(f"unexpected max_memory {max_memory!r}")
+    mib = int(match["number"]) * _MIB_PER_UNIT[match["unit"]]
+    return max(_REDIS_FLOOR_MIB, int(mib * _REDIS_HEADROOM + 0.999))
+
+
+@dataclass(frozen=True)
+class DockerComposeGenerator:
+    """Renders ``docker-compose.yml``; a pure function of the configuration."""
+
+    file_name: ClassVar[str] = "docker-compose.yml"
+
+    def context(self, config: MyceliumConfig) -> dict[str, Any]:
+        services = config.services
+        bind = config.deployment.bind_address
+        volumes: list[str] = []
+        context: dict[str, Any] = {
+            "project": config.project_name,
+            "redis": None,
+            "postgres": None,
+            "temporal": None,
+            "taskqueue": None,
+            "volumes": volumes,
+        }
+        redis = services.redis
+        if redis.enabled:
+            context["redis"] = {
+                "version": redis.version,
+                "published": published(bind, redis.port),
+                "max_memory": redis.max_memory,
+                "appendonly": "yes" if redis.persistence else "no",
+                "limits": _limits("1.0", redis_memory_limit_mib(redis.max_memory), 256),
+            }
+            volumes.append("redis-data")
+        postgres = services.postgres
+        if postgres.enabled:
+            context["postgres"] = {
+                "version": postgres.version,
+                "published": published(bind, postgres.port),
+                "database": postgres.database,
+                "user": postgres.user,
+                "max_connections": postgres.max_connections,
+                "limits": _limits("2.0", 1024, 512),
+            }
+            volumes.append("postgres-data")
+        temporal = services.temporal
+        if temporal.enabled:
+            context["temporal"] = {
+                "version": temporal.version,
+                "ui_version": temporal.ui_version,
+                "db_version": postgres.version,
+                "namespace": temporal.namespace,
+                "published": published(bind, temporal.port),
+                "ui_published": published(bind, temporal.ui_port),
+                "limits": _limits("2.0", 1024, 512),
+                "ui_limits": _limits("0.5", 256, 128),
+                "db_limits": _limits("1.0", 512, 256),
+            }
+            volumes.append("temporal-db-data")
+        queue = services.taskqueue
+        if queue.enabled:
+            context["taskqueue"] = {
+                "backend": queue.backend.value,
+                "queue": queue.queue,
+                "workers": queue.workers,
+                "visibility_timeout_s": queue.visibility_timeout_s,
+            }
+        return context
+
+    def render(self, config: MyceliumConfig) -> str:
+        return render("docker-compose.yml.j2", self.context(config))
