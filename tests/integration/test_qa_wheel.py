@@ -62,7 +62,7 @@ class ProductVenv:
 
 
 @pytest.fixture(scope="module")
-def product(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ProductVenv]:
+def product(tmp_path_factory: pytest.TempPathFactory) -> ProductVenv:
     base = tmp_path_factory.mktemp("product")
     wheel = build(ROOT, out_dir=base / "dist").wheel
     uv = shutil.which("uv", path=str(Path(sys.executable).parent)) or shutil.which("uv")
@@ -145,3 +145,18 @@ def test_a_console_script_that_crashes_is_caught(broken: ProductVenv) -> None:
     failure = next(r for r in report.results if r.test == "console_scripts_answer_help")
     assert failure.error is not None
     assert "mycelium-test --help exited 1" in failure.error
+
+
+def test_a_template_that_renders_invalid_yaml_is_caught(broken: ProductVenv) -> None:
+    broken.append("generators/templates/docker-compose.yml.j2", "services: [unclosed\n")
+    proc = broken.qa("--json", "--only", "generation")
+    assert proc.returncode == 1
+    found = statuses(proc)
+    assert found["compose_file_is_valid_yaml_bound_to_loopback"] is Status.FAIL
+
+
+def test_a_generator_that_writes_env_world_readable_is_caught(broken: ProductVenv) -> None:
+    broken.patch("generators/plan.py", "SECRET_MODE: Final = 0o600", "SECRET_MODE: Final = 0o644")
+    proc = broken.qa("--json", "--only", "generation")
+    assert proc.returncode == 1
+    assert statuses(proc)["env_file_is_private"] is Status.FAIL

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from mycelium.qa.checks import configuration, detection, installation, platform_checks, wizard
+from mycelium.qa.checks import (
+    configuration,
+    detection,
+    generation,
+    installation,
+    platform_checks,
+    wizard,
+)
 
 if TYPE_CHECKING:
     from mycelium.qa.checklist import Check
@@ -14,6 +21,7 @@ CATEGORIES: tuple[str, ...] = (
     "detection",
     "wizard",
     "configuration",
+    "generation",
     "platform",
 )
 
@@ -24,5 +32,6 @@ def all_checks() -> list[Check]:
         *detection.CHECKS,
         *wizard.CHECKS,
         *configuration.CHECKS,
+        *generation.CHECKS,
         *platform_checks.CHECKS,
     ]
