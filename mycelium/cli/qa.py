@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 PROG = "mycelium-qa"
 CATEGORIES = (  # kept in step with mycelium.qa.checks.CATEGORIES (a test checks it)
-    "installation, detection, wizard, configuration, generation, platform"
+    "installation, detection, wizard, configuration, generation, platform, performance"
 )
 
 EPILOG = f"""\

@@ -9,6 +9,7 @@ from mycelium.qa.checks import (
     detection,
     generation,
     installation,
+    performance,
     platform_checks,
     wizard,
 )
@@ -23,6 +24,7 @@ CATEGORIES: tuple[str, ...] = (
     "configuration",
     "generation",
     "platform",
+    "performance",
 )
 
 
@@ -34,4 +36,5 @@ def all_checks() -> list[Check]:
         *configuration.CHECKS,
         *generation.CHECKS,
         *platform_checks.CHECKS,
+        *performance.CHECKS,
     ]
