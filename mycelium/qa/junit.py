@@ -11,8 +11,11 @@ from mycelium.qa.report import QAReport, Status
 if TYPE_CHECKING:
     from pathlib import Path
 
+_TAGS = {Status.FAIL: "failure", Status.ERROR: "error", Status.SKIP: "skipped"}
 
-def to_junit(report: QAReport, suite_name: str = "mycelium-qa") -> bytes:
+
+def report_suite(report: QAReport, suite_name: str) -> ET.Element:
+    """A ``<testsuite>`` with one ``<testcase>`` per check of ``report``."""
     summary = report.summary
     suite = ET.Element(
         "testsuite",
@@ -32,14 +35,20 @@ def to_junit(report: QAReport, suite_name: str = "mycelium-qa") -> bytes:
             name=result.test,
             time=f"{result.duration:.3f}",
         )
-        tag = {Status.FAIL: "failure", Status.ERROR: "error", Status.SKIP: "skipped"}.get(
-            result.status
-        )
+        tag = _TAGS.get(result.status)
         if tag:
             ET.SubElement(case, tag, message=result.error or "")
-    ET.indent(suite)
-    xml: bytes = ET.tostring(suite, encoding="utf-8", xml_declaration=True)
+    return suite
+
+
+def xml_bytes(root: ET.Element) -> bytes:
+    ET.indent(root)
+    xml: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)
     return xml + b"\n"
+
+
+def to_junit(report: QAReport, suite_name: str = "mycelium-qa") -> bytes:
+    return xml_bytes(report_suite(report, suite_name))
 
 
 def write_junit(report: QAReport, path: Path) -> None:

@@ -123,26 +123,16 @@ def junit(cells: Sequence[Cell], reports: Mapping[tuple[str, str], QAReport]) ->
     """One testcase per host × python × check; a cell without a report is one error case."""
     import xml.etree.ElementTree as ET  # noqa: PLC0415
 
+    from mycelium.qa.junit import report_suite, xml_bytes  # noqa: PLC0415
+
     suites = ET.Element("testsuites", name="invoke qa")
     for cell in cells:
-        suite = ET.SubElement(suites, "testsuite", name=f"{cell.host}.{cell.python}")
+        name = f"{cell.host}.{cell.python}"
         report = reports.get((cell.host, cell.python))
-        if report is None:
-            case = ET.SubElement(suite, "testcase", classname=suite.attrib["name"], name="qa_run")
-            ET.SubElement(case, "error", message=f"{cell.state.value}: {cell.message}")
+        if report is not None:
+            suites.append(report_suite(report, name))
             continue
-        for result in report.results:
-            case = ET.SubElement(
-                suite,
-                "testcase",
-                classname=f"{suite.attrib['name']}.{result.category}",
-                name=result.test,
-                time=f"{result.duration:.3f}",
-            )
-            tag = {"fail": "failure", "error": "error", "skip": "skipped"}.get(result.status.value)
-            if tag:
-                ET.SubElement(case, tag, message=result.error or "")
-        suite.set("tests", str(len(suite)))
-    ET.indent(suites)
-    xml: bytes = ET.tostring(suites, encoding="utf-8", xml_declaration=True)
-    return xml + b"\n"
+        suite = ET.SubElement(suites, "testsuite", name=name, tests="1", errors="1")
+        case = ET.SubElement(suite, "testcase", classname=name, name="qa_run")
+        ET.SubElement(case, "error", message=f"{cell.state.value}: {cell.message}")
+    return xml_bytes(suites)
