@@ -79,3 +79,22 @@ def test_a_pattern_matching_nothing_lists_what_there_is() -> None:
         f"host pattern 'nothere' matches no host in {LAB}; there are groups: linux, ubuntu, "
         "debian, macos, prod, alpha, zeta, late; hosts: solo, plain, u22, u24, d12, m13, m14"
     )
+
+
+def test_invoke_qa_list_hosts_shows_the_selection_and_a_bad_pattern_fails_cleanly() -> None:
+    invoke = shutil.which("invoke", path=str(Path(sys.executable).parent))
+    assert invoke
+    root = Path(__file__).resolve().parents[2]
+    listed = subprocess.run(
+        [invoke, "qa", "--list-hosts", "--inventory", str(LAB), "--hosts", "linux:&prod"],
+        cwd=root, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert listed.returncode == 0, listed.stderr
+    assert listed.stdout == "u22  192.0.2.1:22  pythons: python3\n"
+    bad = subprocess.run(
+        [invoke, "qa", "--list-hosts", "--inventory", str(LAB), "--hosts", "nothere"],
+        cwd=root, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert bad.returncode == 1
+    assert "Traceback" not in bad.stderr
+    assert "host pattern 'nothere' matches no host" in bad.stderr
