@@ -115,9 +115,8 @@ def qa(
     try:
         if list_hosts:
             for host in selected_hosts(Path(inventory), hosts):
-                where = (
-                    "local" if host.is_local else f"{host.user or ''}@{host.address}:{host.port}"
-                )
+                user = f"{host.user}@" if host.user else ""
+                where = "local" if host.is_local else f"{user}{host.address}:{host.port}"
                 print(f"{host.name}  {where}  pythons: {', '.join(host.pythons)}")
             return
         result = run_qa_command(
