@@ -54,7 +54,9 @@ def preflight(url: str) -> None:
         with connect(url) as conn:
             conn.execute("SELECT 1")
     except psycopg.OperationalError as exc:
-        text = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
+        # The first line has the cause; later ones are libpq's generic hints.
+        text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        text = text.removeprefix("connection failed: ")
         if "password" in text:
             raise ServiceUnavailableError(
                 f"PostgreSQL at {shown} refused the login ({text}); give the right password "

@@ -8,7 +8,9 @@ surfaces as one and is explained by :func:`explain_loss`.
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING, Final
+from urllib.parse import urlsplit
 
 import redis
 from redis.backoff import NoBackoff
@@ -23,6 +25,7 @@ if TYPE_CHECKING:
 CONNECT_TIMEOUT_S: Final = 3.0
 # Longer than any blocking command the patterns send (they block for at most 1 s).
 SOCKET_TIMEOUT_S: Final = 10.0
+RECONNECT_WINDOW_S: Final = 5.0
 
 
 def connect(url: str, name: str = "mycelium-test") -> redis.Redis:
@@ -60,7 +63,7 @@ def preflight(url: str) -> str:
                 f"Redis at {shown} has no password set but one was given; "
                 "drop it from the URL or the configuration"
             ) from None
-        if "required" in text.lower():
+        if not _has_password(url):
             raise ServiceUnavailableError(
                 f"Redis at {shown} requires a password and none was given; {hint}, "
                 "or set services.redis.password"
@@ -83,19 +86,28 @@ def preflight(url: str) -> str:
         client.close()
 
 
-def explain_loss(url: str, run_id: str) -> str:
-    """Why the connection to Redis went away: a restart, a stopped server, or a blip."""
+def explain_loss(url: str, run_id: str, wait_s: float = RECONNECT_WINDOW_S) -> str:
+    """Why the connection to Redis went away: a restart, a stopped server, or a blip.
+
+    A restarting server is down for a moment, so this keeps trying for ``wait_s`` before
+    it calls the server stopped.
+    """
     shown = mask_url(url)
-    client = connect(url)
-    try:
-        now = str(client.info("server")["run_id"])
-    except redis.RedisError:
-        return (
-            f"lost the connection to Redis at {shown} mid-run and it is not answering now; "
-            "did the server stop?"
-        )
-    finally:
-        client.close()
+    deadline = time.monotonic() + wait_s
+    now: str | None = None
+    while now is None:
+        client = connect(url)
+        try:
+            now = str(client.info("server")["run_id"])
+        except redis.RedisError:
+            if time.monotonic() >= deadline:
+                return (
+                    f"lost the connection to Redis at {shown} mid-run and it is not answering "
+                    f"now; did the server stop?"
+                )
+            time.sleep(0.2)
+        finally:
+            client.close()
     if now != run_id:
         return (
             f"Redis at {shown} restarted mid-run (its run_id changed); a restart drops "
@@ -106,6 +118,11 @@ def explain_loss(url: str, run_id: str) -> str:
         f"the connection to Redis at {shown} dropped mid-run although the server kept "
         "running (a network or proxy problem, or a client killed by CLIENT KILL)"
     )
+
+
+def _has_password(url: str) -> bool:
+    parts = urlsplit(url)
+    return bool(parts.password) or "password=" in parts.query
 
 
 def _reason(exc: redis.ConnectionError) -> str:
