@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 @pytest.fixture
 def mt(console_script: Callable[[str], str]) -> Callable[..., subprocess.CompletedProcess[str]]:
     exe = console_script("mycelium-test")
+    # A developer's own service URLs must not steer the tests.
+    user_env = {k: v for k, v in os.environ.items() if not k.startswith("MYCELIUM_")}
 
     def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
@@ -30,7 +32,7 @@ def mt(console_script: Callable[[str], str]) -> Callable[..., subprocess.Complet
             capture_output=True,
             text=True,
             timeout=180,
-            env={**os.environ, **(env or {})},
+            env={**user_env, **(env or {})},
             check=False,
         )
 
