@@ -116,9 +116,12 @@ def dispatch(args: argparse.Namespace) -> int:
 
     endpoints = _endpoints(args)
     patterns = list(Pattern) if args.pattern == "all" else [Pattern(args.pattern)]
-    for name, url in (("Redis", endpoints.redis_url), ("PostgreSQL", endpoints.postgres_url)):
+    for key, name, url in (
+        ("redis", "Redis", endpoints.redis_url),
+        ("postgres", "PostgreSQL", endpoints.postgres_url),
+    ):
         if url:
-            log.info("%s: %s (from %s)", name, mask_url(url), endpoints.source)
+            log.info("%s: %s (from %s)", name, mask_url(url), endpoints.sources[key])
     report = run_patterns(
         endpoints=endpoints,
         patterns=patterns,

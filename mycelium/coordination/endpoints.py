@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Final
 from urllib.parse import quote, urlsplit, urlunsplit
 
@@ -14,6 +14,7 @@ if TYPE_CHECKING:
 REDIS_URL_ENV: Final = "MYCELIUM_REDIS_URL"
 POSTGRES_URL_ENV: Final = "MYCELIUM_POSTGRES_URL"
 MASK: Final = "***"
+DEFAULT_REDIS_URL: Final = "redis://127.0.0.1:6379/0"
 
 _KEYWORD_PASSWORD = re.compile(r"(password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)", re.IGNORECASE)
 
@@ -35,11 +36,14 @@ def mask_url(url: str) -> str:
 
 @dataclass(frozen=True)
 class Endpoints:
-    """The services a run talks to; ``None`` means the service is not part of this run."""
+    """The services a run talks to; ``None`` means the service is not part of this run.
+
+    ``sources`` says where each URL came from, for the reader of the output.
+    """
 
     redis_url: str | None
     postgres_url: str | None
-    source: str  # where they came from, for the reader of the output
+    sources: dict[str, str] = field(default_factory=dict)
 
 
 def choose(
@@ -54,16 +58,21 @@ def choose(
     With no configuration file, Redis defaults to ``redis://127.0.0.1:6379/0`` and
     PostgreSQL is tested only when a URL names it.
     """
-    redis_url = redis_url or os.environ.get(REDIS_URL_ENV) or None
-    postgres_url = postgres_url or os.environ.get(POSTGRES_URL_ENV) or None
+    sources: dict[str, str] = {}
+    redis_url = _given(redis_url, REDIS_URL_ENV, "redis", sources)
+    postgres_url = _given(postgres_url, POSTGRES_URL_ENV, "postgres", sources)
+    from_config = f"configuration {config_path}"
     if config is None:
-        source = "command line and environment"
-        return Endpoints(redis_url or "redis://127.0.0.1:6379/0", postgres_url, source)
+        if redis_url is None:
+            redis_url = DEFAULT_REDIS_URL
+            sources["redis"] = "the default; no configuration file"
+        return Endpoints(redis_url, postgres_url, sources)
     services = config.services
     if redis_url is None and services.redis.enabled:
         password = services.redis.password
         auth = f":{quote(password.get_secret_value(), safe='')}@" if password else ""
         redis_url = f"redis://{auth}{_host(services.redis.host)}:{services.redis.port}/0"
+        sources["redis"] = from_config
     if postgres_url is None and services.postgres.enabled:
         pg = services.postgres
         secret = f":{quote(pg.password.get_secret_value(), safe='')}" if pg.password else ""
@@ -71,7 +80,19 @@ def choose(
             f"postgresql://{quote(pg.user, safe='')}{secret}@{_host(pg.host)}:{pg.port}/"
             f"{quote(pg.database, safe='')}"
         )
-    return Endpoints(redis_url, postgres_url, f"configuration {config_path}")
+        sources["postgres"] = from_config
+    return Endpoints(redis_url, postgres_url, sources)
+
+
+def _given(flag: str | None, env_var: str, name: str, sources: dict[str, str]) -> str | None:
+    if flag:
+        sources[name] = "--" + name + "-url"
+        return flag
+    from_env = os.environ.get(env_var)
+    if from_env:
+        sources[name] = f"${env_var}"
+        return from_env
+    return None
 
 
 def _host(host: str) -> str:

@@ -281,7 +281,7 @@ def test_a_run_leaves_no_key_behind_and_never_touches_other_keys(
     run_id = new_run_id()
     report = run_patterns(
         run_id=run_id,
-        endpoints=Endpoints(redis_server.url, None, "test"),
+        endpoints=Endpoints(redis_server.url, None),
         patterns=list(Pattern),
         participants=3,
         messages=30,

@@ -64,7 +64,7 @@ def test_the_default_run_checks_every_pattern_on_redis_and_postgres(
         ["barrier", "redis", "4", "✓", "passed"],
     ]
     assert "200 tasks, 2 redelivered after a worker was killed" in result.stdout
-    assert f"Redis: {redis_server.url} (from command line and environment)" in result.stderr
+    assert f"Redis: {redis_server.url} (from --redis-url)" in result.stderr
 
 
 def test_json_output_carries_each_result_and_its_figures(
@@ -91,6 +91,7 @@ def test_the_redis_url_can_come_from_the_environment(
     result = mt("--pattern", "barrier", env={"MYCELIUM_REDIS_URL": redis_server.url})
     assert result.returncode == 0, result.stderr
     assert "barrier    redis" in result.stdout
+    assert f"Redis: {redis_server.url} (from $MYCELIUM_REDIS_URL)" in result.stderr
 
 
 def test_the_services_come_from_the_configuration_file(

@@ -130,6 +130,7 @@ def test_flags_win_over_the_environment_and_the_configuration(
         redis_url="redis://flag:1/0", postgres_url=None, config=MyceliumConfig(), config_path="c"
     )
     assert (chosen.redis_url, chosen.postgres_url) == ("redis://flag:1/0", "postgresql://env/db")
+    assert chosen.sources == {"redis": "--redis-url", "postgres": "$MYCELIUM_POSTGRES_URL"}
 
 
 def test_the_configuration_gives_urls_with_its_passwords(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -146,7 +147,7 @@ def test_the_configuration_gives_urls_with_its_passwords(monkeypatch: pytest.Mon
     chosen = choose(redis_url=None, postgres_url=None, config=config, config_path="/c.yaml")
     assert chosen.redis_url == "redis://:p%40ss%20word@127.0.0.1:6380/0"
     assert chosen.postgres_url == "postgresql://agent:pw@db.local:5432/mycelium"
-    assert chosen.source == "configuration /c.yaml"
+    assert chosen.sources == {"redis": "configuration /c.yaml", "postgres": "configuration /c.yaml"}
 
 
 def test_without_a_configuration_only_redis_on_its_default_port_is_tested(
@@ -156,6 +157,7 @@ def test_without_a_configuration_only_redis_on_its_default_port_is_tested(
     monkeypatch.delenv("MYCELIUM_POSTGRES_URL", raising=False)
     chosen = choose(redis_url=None, postgres_url=None, config=None, config_path=None)
     assert (chosen.redis_url, chosen.postgres_url) == ("redis://127.0.0.1:6379/0", None)
+    assert chosen.sources == {"redis": "the default; no configuration file"}
 
 
 def test_a_disabled_service_is_not_tested(monkeypatch: pytest.MonkeyPatch) -> None:
