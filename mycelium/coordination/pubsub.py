@@ -96,6 +96,9 @@ def run_pubsub(
         short_deliveries = (
             _publish(publisher, channel, messages, subscribers, crew) if confirmed else 0
         )
+    except BaseException:
+        crew.stop.set()  # the subscribers stop now instead of at the deadline
+        raise
     finally:
         publisher.close()
     stuck = crew.join()

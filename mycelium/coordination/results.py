@@ -66,7 +66,6 @@ class PatternResult:
 class RunReport:
     run_id: str
     results: tuple[PatternResult, ...]
-    notes: tuple[str, ...] = ()
 
     @property
     def held(self) -> bool:

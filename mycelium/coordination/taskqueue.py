@@ -200,6 +200,7 @@ def run_taskqueue(
             timeout_s=timeout_s,
         )
     finally:
+        crew.stop.set()  # after an error too: no worker outlives the run
         admin.close()
     problems = check_queue(outcome)
     redelivered = sum(worker.redelivered for worker in team)
