@@ -373,3 +373,18 @@ def test_a_crashed_runs_expired_schema_is_dropped_by_the_next_run(
         ).fetchall()
         conn.execute("DROP SCHEMA mycelium_test_running")
     assert names == [("mycelium_test_running",)]
+
+
+def test_a_key_written_without_a_ttl_fails_the_pattern(
+    keyspace: Callable[[str], Keyspace], redis_server: RedisServer, client: redis.Redis
+) -> None:
+    from mycelium.coordination.results import PatternResult
+    from mycelium.coordination.runner import _audit_keys
+
+    space = keyspace("barrier")
+    client.set(space.key("forever"), "1")
+    client.set(space.key("mortal"), "1", ex=60)
+    passed = PatternResult("barrier", "redis", 2, Status.PASSED, 0.1)
+    audited = _audit_keys(passed, redis_server.url, space)
+    assert audited.status is Status.FAILED
+    assert audited.problems == (f"keys without a TTL: {space.key('forever')}",)
