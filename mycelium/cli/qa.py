@@ -16,7 +16,8 @@ if TYPE_CHECKING:
 
 PROG = "mycelium-qa"
 CATEGORIES = (  # kept in step with mycelium.qa.checks.CATEGORIES (a test checks it)
-    "installation, detection, wizard, configuration, generation, platform, performance"
+    "installation, detection, wizard, configuration, generation, coordination, platform, "
+    "performance"
 )
 
 EPILOG = f"""\

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from mycelium.qa.checks import (
     configuration,
+    coordination,
     detection,
     generation,
     installation,
@@ -23,6 +24,7 @@ CATEGORIES: tuple[str, ...] = (
     "wizard",
     "configuration",
     "generation",
+    "coordination",
     "platform",
     "performance",
 )
@@ -35,6 +37,7 @@ def all_checks() -> list[Check]:
         *wizard.CHECKS,
         *configuration.CHECKS,
         *generation.CHECKS,
+        *coordination.CHECKS,
         *platform_checks.CHECKS,
         *performance.CHECKS,
     ]
