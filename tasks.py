@@ -84,6 +84,7 @@ def build(c: Context) -> None:
         "keep": "leave each host's run directory in place (for debugging)",
         "allow-missing": "an interpreter a host lacks is 'absent', not a failure",
         "verbose": "stream every command's output with a host prefix",
+        "offline": "push a wheelhouse of every dependency: hosts install without an index",
     },
     iterable=["python"],
 )
@@ -104,6 +105,7 @@ def qa(
     keep: bool = False,
     allow_missing: bool = False,
     verbose: bool = False,
+    offline: bool = False,
 ) -> None:
     """Build the wheel, run the QA checklist on every selected host, print the matrix."""
     from mycelium.cli._app import setup_logging
@@ -131,6 +133,7 @@ def qa(
                 keep=keep,
                 allow_missing=allow_missing,
                 verbose=verbose,
+                offline=offline,
                 rerun_failed=rerun_failed,
                 junit=Path(junit) if junit else None,
                 wheel=Path(wheel) if wheel else None,

@@ -28,6 +28,7 @@ from mycelium.release.remote_qa import (
     run_on_hosts,
 )
 from mycelium.release.transport import SSHOptions
+from mycelium.release.wheelhouse import WheelhouseBuilder
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -51,6 +52,7 @@ class QACommandOptions:
     keep: bool = False
     allow_missing: bool = False
     verbose: bool = False
+    offline: bool = False
     junit: Path | None = None
     wheel: Path | None = None
     task_timeout: float = 900.0
@@ -127,6 +129,11 @@ def run_qa_command(options: QACommandOptions) -> QACommandResult:
         ssh=options.ssh,
         keep=options.keep,
         allow_missing=options.allow_missing,
+        wheelhouse=(
+            WheelhouseBuilder(options.project_dir, wheel.path, wheel.path.parent / "wheelhouse")
+            if options.offline
+            else None
+        ),
     )
     log.info(
         "QA of mycelium %s on %d host(s): %s",

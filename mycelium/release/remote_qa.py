@@ -18,11 +18,12 @@ from typing import TYPE_CHECKING, Any, Final
 
 from pydantic import ValidationError
 
-from mycelium.errors import PlaybookError
+from mycelium.errors import PlaybookError, ReleaseError
 from mycelium.qa.report import PlatformInfo, QAReport, Status
 from mycelium.release.playbook import HostRun, Play, render, run_play
 from mycelium.release.progress import HostProgress, write_run_log
 from mycelium.release.transport import FailureKind, HostFailureError, SSHOptions, open_transport
+from mycelium.release.wheelhouse import WheelhouseBuilder, probe_targets
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -93,6 +94,7 @@ class RunSettings:
     ssh: SSHOptions = field(default_factory=SSHOptions)
     keep: bool = False
     allow_missing: bool = False
+    wheelhouse: WheelhouseBuilder | None = None  # --offline
 
 
 def pythons_for(host: Host, override: Mapping[str, Sequence[str]] | None) -> tuple[str, ...]:
@@ -266,6 +268,15 @@ def _run_host(
     except HostFailureError as failure:
         return _all_cells(host, pythons, CellState(failure.kind.value), str(failure))
     variables = _variables(host, pythons, settings)
+    if settings.wheelhouse is not None:
+        progress.task_started(host.name, "build its wheelhouse")
+        try:
+            targets = probe_targets(transport, pythons)
+            if targets:
+                variables["mycelium_wheelhouse"] = str(settings.wheelhouse.tarball(targets))
+        except (HostFailureError, ReleaseError, ValueError) as exc:
+            transport.close()
+            return _all_cells(host, pythons, CellState.INSTALL, f"--offline: {exc}")
     run_dir = _run_dir(settings.play, variables)
     stopper.register(host.name, transport, run_dir)
     run: HostRun | None = None

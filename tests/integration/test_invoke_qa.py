@@ -314,3 +314,22 @@ def test_keep_leaves_the_run_directory_and_a_missing_python_is_a_red_cell(
     assert len(kept) == 1
     assert (kept[0] / "qa_report-python3.11.json").is_file()
     shutil.rmtree(kept[0])
+
+
+def test_offline_hosts_install_from_the_pushed_wheelhouse(
+    lab: Lab, wheel: BuildResult, tmp_path: Path, isolated_home: Path
+) -> None:
+    lab.write_known_hosts(isolated_home)
+    env = quick_env(lab, tmp_path)
+    # No package index reachable from the host, and no cache to fall back on.
+    no_index = {**env, "UV_INDEX_URL": "http://127.0.0.1:9/simple", "UV_DEFAULT_INDEX": "http://127.0.0.1:9/simple",
+                "PIP_INDEX_URL": "http://127.0.0.1:9/simple", "UV_NO_CACHE": "1"}  # fmt: skip
+    inventory = quick_inventory(lab, tmp_path / "lab.yml", h2={"mycelium_env": no_index})
+    online = run(inventory, "h2", wheel, tmp_path / "reports")
+    assert online.cells[0].state is CellState.INSTALL  # proves the host has no index
+    offline = run(inventory, "h2", wheel, tmp_path / "reports", offline=True)
+    assert [c.state for c in offline.cells] == [CellState.PASS], offline.cells[0].message
+    assert (
+        "=== ✓ unpack the wheelhouse"
+        in (tmp_path / "reports" / "0.1.0" / "h2" / "run.log").read_text()
+    )
