@@ -16,7 +16,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 import psycopg
 from psycopg import sql
@@ -24,8 +24,10 @@ from psycopg import sql
 from mycelium.coordination.crew import Crew
 from mycelium.coordination.endpoints import POSTGRES_URL_ENV, mask_url
 from mycelium.coordination.errors import ServiceUnavailableError
-from mycelium.coordination.queue_check import QueueOutcome, check_queue
-from mycelium.coordination.results import Latency, PatternResult, Status
+from mycelium.coordination.queue_check import QueueOutcome, queue_result
+
+if TYPE_CHECKING:
+    from mycelium.coordination.results import PatternResult
 
 CONNECT_TIMEOUT_S: Final = 3
 WAKE_POLL_S: Final = 0.2
@@ -282,25 +284,16 @@ def run_pg_taskqueue(
     finally:
         crew.stop.set()
         drop_schema(url, tables)
-    problems = check_queue(outcome)
     claims = sum(worker.claimed for worker in team)
-    return PatternResult(
-        pattern="taskqueue",
+    return queue_result(
+        outcome,
         backend="postgres",
-        participants=workers,
-        status=Status.FAILED if problems else Status.PASSED,
-        duration_s=elapsed,
-        throughput=tasks / elapsed if elapsed > 0 else None,
-        throughput_unit="tasks/s",
-        latency=Latency.from_ns([ns for worker in team for ns in worker.latencies_ns]),
-        latency_label="enqueue → done",
-        problems=tuple(problems),
-        details={
-            "tasks": tasks,
-            "redelivered": max(0, claims - tasks),
-            "killed_worker_held": victim.held_at_death,
-            "design": "FOR UPDATE SKIP LOCKED + LISTEN/NOTIFY",
-        },
+        workers=workers,
+        elapsed=elapsed,
+        latencies_ns=[ns for worker in team for ns in worker.latencies_ns],
+        redelivered=max(0, claims - tasks),
+        killed_worker_held=victim.held_at_death,
+        design="FOR UPDATE SKIP LOCKED + LISTEN/NOTIFY",
     )
 
 

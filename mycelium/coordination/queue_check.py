@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
+from mycelium.coordination.results import Latency, PatternResult, Status
+
 MAX_LISTED: Final = 5
 
 
@@ -47,3 +49,36 @@ def check_queue(outcome: QueueOutcome) -> list[str]:
 
 def _listed(items: list[str]) -> str:
     return ", #".join(items[:MAX_LISTED]) + (", …" if len(items) > MAX_LISTED else "")
+
+
+def queue_result(
+    outcome: QueueOutcome,
+    *,
+    backend: str,
+    workers: int,
+    elapsed: float,
+    latencies_ns: list[int],
+    redelivered: int,
+    killed_worker_held: int,
+    design: str,
+) -> PatternResult:
+    """The task-queue row of either backend, judged by ``check_queue``."""
+    problems = check_queue(outcome)
+    return PatternResult(
+        pattern="taskqueue",
+        backend=backend,
+        participants=workers,
+        status=Status.FAILED if problems else Status.PASSED,
+        duration_s=elapsed,
+        throughput=outcome.tasks / elapsed if elapsed > 0 else None,
+        throughput_unit="tasks/s",
+        latency=Latency.from_ns(latencies_ns),
+        latency_label="enqueue → done",
+        problems=tuple(problems),
+        details={
+            "tasks": outcome.tasks,
+            "redelivered": redelivered,
+            "killed_worker_held": killed_worker_held,
+            "design": design,
+        },
+    )

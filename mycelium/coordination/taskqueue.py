@@ -22,8 +22,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
 
 from mycelium.coordination.crew import Crew
-from mycelium.coordination.queue_check import QueueOutcome, check_queue
-from mycelium.coordination.results import Latency, PatternResult, Status
+from mycelium.coordination.queue_check import QueueOutcome, queue_result
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -31,6 +30,7 @@ if TYPE_CHECKING:
     import redis
 
     from mycelium.coordination.keyspace import Keyspace
+    from mycelium.coordination.results import PatternResult
 
 GROUP: Final = "workers"
 READ_BLOCK_MS: Final = 100
@@ -202,25 +202,16 @@ def run_taskqueue(
     finally:
         crew.stop.set()  # after an error too: no worker outlives the run
         admin.close()
-    problems = check_queue(outcome)
     redelivered = sum(worker.redelivered for worker in team)
-    return PatternResult(
-        pattern="taskqueue",
+    return queue_result(
+        outcome,
         backend="redis",
-        participants=workers,
-        status=Status.FAILED if problems else Status.PASSED,
-        duration_s=elapsed,
-        throughput=tasks / elapsed if elapsed > 0 else None,
-        throughput_unit="tasks/s",
-        latency=Latency.from_ns([ns for worker in team for ns in worker.latencies_ns]),
-        latency_label="enqueue → done",
-        problems=tuple(problems),
-        details={
-            "tasks": tasks,
-            "redelivered": redelivered,
-            "killed_worker_held": victim.held_at_death,
-            "design": "streams consumer group + XAUTOCLAIM",
-        },
+        workers=workers,
+        elapsed=elapsed,
+        latencies_ns=[ns for worker in team for ns in worker.latencies_ns],
+        redelivered=redelivered,
+        killed_worker_held=victim.held_at_death,
+        design="streams consumer group + XAUTOCLAIM",
     )
 
 
