@@ -138,6 +138,34 @@ def failure_status(exc: BaseException) -> Status:
     return Status.ERROR
 
 
+@dataclass(frozen=True)
+class Answer:
+    """A probe's results: the service, endpoint, port and deadline said once."""
+
+    service: str
+    endpoint: str
+    port: int | None
+    deadline: Deadline
+
+    def __call__(
+        self,
+        status: Status,
+        reason: str | None = None,
+        version: str | None = None,
+        details: tuple[tuple[str, str], ...] = (),
+    ) -> ProbeResult:
+        return ProbeResult(
+            service=self.service,
+            status=status,
+            endpoint=self.endpoint,
+            latency_ms=self.deadline.elapsed_ms(),
+            version=version,
+            reason=reason,
+            port=self.port,
+            details=details,
+        )
+
+
 def failed(
     service: str,
     endpoint: str,

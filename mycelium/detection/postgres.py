@@ -13,6 +13,7 @@ import struct
 from typing import Final
 
 from mycelium.detection._net import (
+    Answer,
     ClosedError,
     Deadline,
     Reader,
@@ -68,22 +69,7 @@ def probe_postgres(
     endpoint = f"{host}:{port}"
     deadline = Deadline(timeout_s)
 
-    def result(
-        status: Status,
-        reason: str | None = None,
-        version: str | None = None,
-        details: tuple[tuple[str, str], ...] = (),
-    ) -> ProbeResult:
-        return ProbeResult(
-            service=SERVICE,
-            status=status,
-            endpoint=endpoint,
-            latency_ms=deadline.elapsed_ms(),
-            version=version,
-            reason=reason,
-            port=port,
-            details=details,
-        )
+    result = Answer(SERVICE, endpoint, port, deadline)
 
     try:
         sock = connect_tcp(host, port, deadline)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Final
 
 from mycelium.detection._net import (
+    Answer,
     ClosedError,
     Deadline,
     Reader,
@@ -77,18 +78,7 @@ def probe_redis(
 def _interpret(
     reader: Reader, endpoint: str, deadline: Deadline, port: int, *, with_auth: bool
 ) -> ProbeResult:
-    def result(
-        status: Status, reason: str | None = None, version: str | None = None
-    ) -> ProbeResult:
-        return ProbeResult(
-            service=SERVICE,
-            status=status,
-            endpoint=endpoint,
-            latency_ms=deadline.elapsed_ms(),
-            version=version,
-            reason=reason,
-            port=port,
-        )
+    result = Answer(SERVICE, endpoint, port, deadline)
 
     try:
         if with_auth:

@@ -13,6 +13,7 @@ import struct
 from typing import Final
 
 from mycelium.detection._net import (
+    Answer,
     ClosedError,
     Deadline,
     Reader,
@@ -107,17 +108,15 @@ def probe_temporal(
 ) -> ProbeResult:
     endpoint = f"{host}:{port}"
     deadline = Deadline(timeout_s)
+    answer = Answer(SERVICE, endpoint, port, deadline)
     try:
         with connect_tcp(host, port, deadline) as sock:
             send_all(sock, PREFACE + frame(SETTINGS, 0, 0), deadline)
             reader = Reader(sock, deadline)
             kind, _, _, _ = _read_frame(reader)
             if kind != SETTINGS:
-                return _result(
+                return answer(
                     Status.WRONG_PROTOCOL,
-                    endpoint,
-                    deadline,
-                    port,
                     reason=f"{endpoint} answered, but not as an HTTP/2 (gRPC) server",
                 )
             send_all(sock, frame(SETTINGS, ACK, 0) + system_info_request(endpoint), deadline)
@@ -126,21 +125,18 @@ def probe_temporal(
         result = failed(SERVICE, endpoint, exc, deadline, port)
         if isinstance(exc, ClosedError):
             reason = f"{endpoint} closed the connection: not an HTTP/2 (gRPC) server"
-            return _result(Status.WRONG_PROTOCOL, endpoint, deadline, port, reason=reason)
+            return answer(Status.WRONG_PROTOCOL, reason=reason)
         return result
     except ValueError:
-        return _result(
+        return answer(
             Status.WRONG_PROTOCOL,
-            endpoint,
-            deadline,
-            port,
             reason=f"{endpoint} answered, but not as an HTTP/2 (gRPC) server",
         )
     details: tuple[tuple[str, str], ...] = ()
     if ui_port is not None:
         details = (("ui", _probe_ui(host, ui_port, timeout_s)),)
     note = None if version else "gRPC server answered; GetSystemInfo gave no version"
-    return _result(Status.AVAILABLE, endpoint, deadline, port, version, note, details)
+    return answer(Status.AVAILABLE, reason=note, version=version, details=details)
 
 
 def _await_version(reader: Reader) -> str | None:
@@ -168,24 +164,3 @@ def _probe_ui(host: str, port: int, timeout_s: float) -> str:
     if not line.startswith(b"HTTP/"):
         return f"unavailable: {endpoint} answered, but not in HTTP ({shown(line)!r})"
     return f"http://{endpoint} answers ({line.decode(errors='replace').split(' ', 1)[-1]})"
-
-
-def _result(  # noqa: PLR0917 - a private constructor, called positionally in one module
-    status: Status,
-    endpoint: str,
-    deadline: Deadline,
-    port: int,
-    version: str | None = None,
-    reason: str | None = None,
-    details: tuple[tuple[str, str], ...] = (),
-) -> ProbeResult:
-    return ProbeResult(
-        service=SERVICE,
-        status=status,
-        endpoint=endpoint,
-        latency_ms=deadline.elapsed_ms(),
-        version=version,
-        reason=reason,
-        port=port,
-        details=details,
-    )
