@@ -413,7 +413,7 @@ def _fetch(
     target = dest if flat else dest / transport.name / source.lstrip("/")
     try:
         transport.get(source, target)
-    except (OSError, HostFailureError) as exc:
+    except OSError as exc:
         return _result(
             1, "", str(exc), msg=f"the remote file does not exist or is not readable: {source}"
         )

@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING, Protocol
 from mycelium.errors import RemoteError
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from mycelium.release.inventory import Host
 
 
@@ -130,6 +132,7 @@ class SSHTransport:
 
     def run(self, command: str, *, timeout: float) -> CommandResult:
         from invoke.exceptions import CommandTimedOut  # noqa: PLC0415
+        from paramiko import SSHException  # noqa: PLC0415
 
         try:
             result = self._conn.run(
@@ -143,7 +146,8 @@ class SSHTransport:
             raise HostFailureError(
                 FailureKind.TIMEOUT, f"command did not finish within {timeout:g}s and was killed"
             ) from None
-        except (OSError, EOFError) as exc:
+        except (OSError, EOFError, SSHException) as exc:
+            # The host went away mid-run (rebooted, network dropped): its row says so.
             raise HostFailureError(FailureKind.UNREACHABLE, f"connection lost: {exc}") from None
         if result.exited in TIMEOUT_EXIT_CODES:
             raise HostFailureError(
@@ -152,14 +156,27 @@ class SSHTransport:
         return CommandResult(result.exited, result.stdout, result.stderr)
 
     def put(self, local: Path, remote: str) -> None:
-        self._conn.put(str(local), remote)
+        with _lost_connection():
+            self._conn.put(str(local), remote)
 
     def get(self, remote: str, local: Path) -> None:
         local.parent.mkdir(parents=True, exist_ok=True)
-        self._conn.get(remote, str(local))
+        with _lost_connection():
+            self._conn.get(remote, str(local))
 
     def close(self) -> None:
         self._conn.close()
+
+
+@contextlib.contextmanager
+def _lost_connection() -> Iterator[None]:
+    """SFTP on a dead connection: a host failure, not a failed file copy."""
+    from paramiko import SSHException  # noqa: PLC0415
+
+    try:
+        yield
+    except (SSHException, EOFError) as exc:
+        raise HostFailureError(FailureKind.UNREACHABLE, f"connection lost: {exc}") from None
 
 
 def open_transport(host: Host, options: SSHOptions) -> Transport:
