@@ -77,7 +77,8 @@ class SSHHost:
     def start(self) -> SSHHost:
         self.root.mkdir(parents=True, exist_ok=True)
         self.workdir.mkdir(exist_ok=True)
-        keygen(self.host_key, f"lab-host-{self.name}")
+        if not self.host_key.exists():  # a restart keeps the host's identity
+            keygen(self.host_key, f"lab-host-{self.name}")
         (self.root / "authorized_keys").write_text(self.client_public_key)
         config = self.root / "sshd_config"
         config.write_text(

@@ -333,3 +333,29 @@ def test_offline_hosts_install_from_the_pushed_wheelhouse(
         "=== ✓ unpack the wheelhouse"
         in (tmp_path / "reports" / "0.1.0" / "h2" / "run.log").read_text()
     )
+
+
+def test_a_host_that_dies_mid_run_is_a_row_and_the_others_still_report(
+    lab: Lab, wheel: BuildResult, tmp_path: Path, isolated_home: Path
+) -> None:
+    lab.write_known_hosts(isolated_home)
+    h3 = lab.hosts["h3"]
+    # In the checklist step the host "dies": its sshd stops listening, then the sshd process
+    # serving this very session (the nearest ancestor named sshd) is killed.
+    die = (
+        f"{QUICK}; kill $(cat {h3.root / 'sshd.pid'}); p=$$; "
+        'while [ "$p" -gt 1 ] && [ "$(ps -o comm= -p $p)" != sshd ]; '
+        "do p=$(ps -o ppid= -p $p | tr -d ' '); done; kill -9 $p"
+    )
+    inventory = quick_inventory(lab, tmp_path / "lab.yml", h3={"mycelium_qa_args": die})
+    try:
+        result = run(inventory, "h1:h3", wheel, tmp_path / "reports")
+    finally:
+        h3.stop()
+        h3.start()  # the same host key and port, for the tests after this one
+    cells = {c.host: c for c in result.cells}
+    assert cells["h1"].state is CellState.PASS
+    assert cells["h3"].state is CellState.UNREACHABLE, cells["h3"].message
+    assert result.exit_code == 4
+    assert (tmp_path / "reports" / "0.1.0" / "h1" / "python3.11" / "qa_report.json").is_file()
+    assert "| h3 " in result.matrix_path.read_text()
