@@ -310,10 +310,10 @@ def test_keep_leaves_the_run_directory_and_a_missing_python_is_a_red_cell(
         ("python3.11", CellState.PASS), ("python9.9", CellState.NO_PYTHON)
     ]  # fmt: skip
     assert result.exit_code == 2
-    kept = list(lab.hosts["h3"].workdir.iterdir())
-    assert len(kept) == 1
-    assert (kept[0] / "qa_report-python3.11.json").is_file()
-    shutil.rmtree(kept[0])
+    run_id = json.loads(result.summary_path.read_text())["run_id"]
+    kept = lab.hosts["h3"].workdir / f"{run_id}-h3"
+    assert (kept / "qa_report-python3.11.json").is_file()
+    shutil.rmtree(kept)
 
 
 def test_offline_hosts_install_from_the_pushed_wheelhouse(
