@@ -147,13 +147,14 @@ class _Stopper:
 
 
 def _kill_run(transport: Transport, run_dir: str) -> None:
-    # "[/]tmp/x" as a regex matches "/tmp/x" but not the text of this very command line.
+    # "[/]tmp/x" as a regex matches "/tmp/x" but not the text of this very command line;
+    # the removal is a command of its own, so pkill cannot match (and kill) it.
     pattern = f"[{run_dir[0]}]{run_dir[1:]}"
-    command = f"pkill -f -- {shlex.quote(pattern)}; rm -rf -- {shlex.quote(run_dir)}"
     try:
-        transport.run(command, timeout=10)
+        transport.run(f"pkill -f -- {shlex.quote(pattern)}", timeout=10)
     except HostFailureError as failure:
         log.debug("%s: stopping the run failed: %s", transport.name, failure)
+    _remove(transport, run_dir)
 
 
 def run_on_hosts(
