@@ -18,6 +18,8 @@ from mycelium.binaries import locate
 from mycelium.qa.checklist import CheckSkippedError
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from mycelium.qa.checklist import QAContext
 
 START_TIMEOUT_S: Final = 15.0
@@ -30,22 +32,34 @@ def closed_port() -> int:
         return int(sock.getsockname()[1])
 
 
-class SilentPort:
-    """A loopback port that accepts connections and never sends a byte."""
+class SilentListener:
+    """Accepts connections and never sends a byte: TCP on 127.0.0.1, or a unix socket.
 
-    def __init__(self) -> None:
-        self._server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self._server.bind(("127.0.0.1", 0))
-        self._server.listen(8)
-        self._server.settimeout(0.1)
-        self.port = int(self._server.getsockname()[1])
+    ``port=0`` takes a free port; ``stop()`` closes every connection it holds.
+    """
+
+    def __init__(self, port: int = 0, unix_path: Path | None = None) -> None:
+        self.unix_path = unix_path
+        if unix_path is not None:
+            self._server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            self._server.bind(str(unix_path))
+        else:
+            self._server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            self._server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            self._server.bind(("127.0.0.1", port))
+        self.port = 0 if unix_path is not None else int(self._server.getsockname()[1])
         self._held: list[socket.socket] = []
-        self._stop = threading.Event()
+        self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._accept, daemon=True)
+
+    def start(self) -> SilentListener:
+        self._server.listen(16)
+        self._server.settimeout(0.1)
         self._thread.start()
+        return self
 
     def _accept(self) -> None:
-        while not self._stop.is_set():
+        while not self._stopping.is_set():
             try:
                 conn, _ = self._server.accept()
             except TimeoutError:
@@ -54,12 +68,16 @@ class SilentPort:
                 return
             self._held.append(conn)
 
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=2)
+    def stop(self) -> None:
+        self._stopping.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=5)
         for conn in self._held:
             conn.close()
         self._server.close()
+        if self.unix_path is not None:
+            with contextlib.suppress(FileNotFoundError):
+                self.unix_path.unlink()
 
 
 @dataclass(frozen=True)

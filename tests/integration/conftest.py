@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.integration.docker_daemon import DockerDaemon, SilentListener
+from mycelium.qa.resources import SilentListener
+from tests.integration.docker_daemon import DockerDaemon
 from tests.integration.servers import (
     PostgresServer,
     RedisServer,

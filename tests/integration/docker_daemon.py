@@ -7,20 +7,17 @@ the machine's own Docker. It starts its own containerd under the exec root.
 
 from __future__ import annotations
 
-import contextlib
 import http.client
 import os
 import socket
 import subprocess
-import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from tests.integration.servers import (
     ServerStartError,
     _stop,
     _wait_until,
-    free_port,
     require,
 )
 
@@ -99,53 +96,3 @@ def docker_version(daemon: DockerDaemon) -> str:
         return str(json.loads(conn.getresponse().read())["Version"])
     finally:
         conn.close()
-
-
-@dataclass
-class SilentListener:
-    """Accepts TCP (or unix) connections and never says a word; closes them on stop."""
-
-    port: int = field(default_factory=free_port)
-    unix_path: Path | None = None
-    _server: socket.socket | None = None
-    _accepted: list[socket.socket] = field(default_factory=list)
-    _thread: threading.Thread | None = None
-    _stopping: threading.Event = field(default_factory=threading.Event)
-
-    def start(self) -> SilentListener:
-        if self.unix_path is not None:
-            server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-            server.bind(str(self.unix_path))
-        else:
-            server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            server.bind(("127.0.0.1", self.port))
-        server.listen(16)
-        server.settimeout(0.1)
-        self._server = server
-        self._thread = threading.Thread(target=self._accept_loop, daemon=True)
-        self._thread.start()
-        return self
-
-    def _accept_loop(self) -> None:
-        assert self._server is not None
-        while not self._stopping.is_set():
-            try:
-                conn, _ = self._server.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            self._accepted.append(conn)
-
-    def stop(self) -> None:
-        self._stopping.set()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-        for conn in self._accepted:
-            conn.close()
-        if self._server is not None:
-            self._server.close()
-        if self.unix_path is not None:
-            with contextlib.suppress(FileNotFoundError):
-                self.unix_path.unlink()

@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from tests.integration.docker_daemon import SilentListener
+from mycelium.qa.resources import SilentListener
 from tests.integration.servers import ServerStartError, free_port, log_tail, require
 
 START_TIMEOUT_S = 20.0

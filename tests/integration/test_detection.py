@@ -11,7 +11,8 @@ import threading
 from typing import TYPE_CHECKING
 
 from mycelium.detection import InfraDetector, RunsIn, Status, Targets
-from tests.integration.docker_daemon import SilentListener, docker_version
+from mycelium.qa.resources import SilentListener
+from tests.integration.docker_daemon import docker_version
 from tests.integration.servers import free_port
 
 if TYPE_CHECKING:

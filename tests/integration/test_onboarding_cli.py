@@ -16,7 +16,8 @@ from tests.integration.servers import free_port
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from tests.integration.docker_daemon import DockerDaemon, SilentListener
+    from mycelium.qa.resources import SilentListener
+    from tests.integration.docker_daemon import DockerDaemon
     from tests.integration.servers import PostgresServer, RedisServer
 
 Run = Callable[..., subprocess.CompletedProcess[str]]

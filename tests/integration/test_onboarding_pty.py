@@ -12,7 +12,7 @@ import pexpect
 import pytest
 import yaml
 
-from tests.integration.docker_daemon import SilentListener
+from mycelium.qa.resources import SilentListener
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from mycelium.qa.checklist import CheckFailedError, Details, QAContext, check
-from mycelium.qa.resources import SilentPort, closed_port, throwaway_redis
+from mycelium.qa.resources import SilentListener, closed_port, throwaway_redis
 
 TIMEOUT_S = 0.25
 SLACK_S = 0.75  # thread start-up and a loaded machine; a hang is far beyond this
@@ -50,8 +50,8 @@ def a_silent_listener_is_no_answer(ctx: QAContext) -> Details:
     from mycelium.detection.redis import probe_redis  # noqa: PLC0415
     from mycelium.detection.results import Status  # noqa: PLC0415
 
-    silent = SilentPort()
-    ctx.cleanups.append(silent.close)
+    silent = SilentListener().start()
+    ctx.cleanups.append(silent.stop)
     result = probe_redis(silent.port, timeout_s=TIMEOUT_S)
     if result.available or result.status is not Status.NO_ANSWER:
         raise CheckFailedError(
