@@ -32,6 +32,7 @@ from mycelium.coordination.taskqueue import GROUP, QueueKeys, StreamWorker, run_
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
+    from mycelium.coordination.results import PatternResult
     from tests.integration.servers import PostgresServer, RedisServer
 
 TIMEOUT_S = 30.0
@@ -167,19 +168,26 @@ class NonIdempotentWorker(StreamWorker):
         client.expire(keys.applied, keys.ttl_s)
 
 
-def test_taskqueue_reports_a_task_lost_by_a_worker_that_acks_before_working(
-    keyspace: Callable[[str], Keyspace],
-    redis_server: RedisServer,
-) -> None:
-    result = run_taskqueue(
+def run_broken_queue(
+    keyspace: Callable[[str], Keyspace], redis_server: RedisServer, worker_class: type[StreamWorker]
+) -> PatternResult:
+    """30 tasks, 3 workers of ``worker_class``: a queue broken in one way, to be caught."""
+    return run_taskqueue(
         client_factory=factory(redis_server.url),
         keyspace=keyspace("taskqueue"),
         workers=3,
         tasks=30,
         timeout_s=TIMEOUT_S,
         visibility_ms=200,
-        worker_class=AckFirstWorker,
+        worker_class=worker_class,
     )
+
+
+def test_taskqueue_reports_a_task_lost_by_a_worker_that_acks_before_working(
+    keyspace: Callable[[str], Keyspace],
+    redis_server: RedisServer,
+) -> None:
+    result = run_broken_queue(keyspace, redis_server, AckFirstWorker)
     assert result.status is Status.FAILED
     assert result.problems == ("1 of 30 tasks were never done (#1)",)
 
@@ -188,15 +196,7 @@ def test_taskqueue_reports_a_task_done_twice_without_an_idempotent_completion(
     keyspace: Callable[[str], Keyspace],
     redis_server: RedisServer,
 ) -> None:
-    result = run_taskqueue(
-        client_factory=factory(redis_server.url),
-        keyspace=keyspace("taskqueue"),
-        workers=3,
-        tasks=30,
-        timeout_s=TIMEOUT_S,
-        visibility_ms=200,
-        worker_class=NonIdempotentWorker,
-    )
+    result = run_broken_queue(keyspace, redis_server, NonIdempotentWorker)
     assert result.status is Status.FAILED
     assert result.problems == (
         "1 tasks were done more than once (#1); their effects happened twice",
