@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Final
 from urllib.parse import urlsplit
 
-from mycelium.detection._net import ClosedError, Deadline, describe_failure, failed
+from mycelium.detection._net import Answer, ClosedError, Deadline, describe_failure, failed
 from mycelium.detection.results import ProbeResult, Status
 
 if TYPE_CHECKING:
@@ -197,22 +197,17 @@ def probe_docker(
 def _probe_endpoint(  # noqa: PLR0911 - one return per way a daemon check can end
     endpoint: DockerEndpoint, deadline: Deadline, env: Mapping[str, str]
 ) -> ProbeResult:
+    answer = Answer(SERVICE, endpoint.display, None, deadline)
     scheme = endpoint.url.split("://", 1)[0] if "://" in endpoint.url else ""
     if scheme not in {"unix", "tcp", "http"}:
-        return ProbeResult(
-            service=SERVICE,
-            status=Status.UNSUPPORTED,
-            endpoint=endpoint.display,
-            latency_ms=deadline.elapsed_ms(),
+        return answer(
+            Status.UNSUPPORTED,
             reason=f"{endpoint.source} is {endpoint.url}: {scheme or 'this'}:// endpoints are "
             "not probed; check with `docker version`",
         )
     if scheme == "tcp" and env.get("DOCKER_TLS_VERIFY"):
-        return ProbeResult(
-            service=SERVICE,
-            status=Status.UNSUPPORTED,
-            endpoint=endpoint.display,
-            latency_ms=deadline.elapsed_ms(),
+        return answer(
+            Status.UNSUPPORTED,
             reason=f"{endpoint.display} needs TLS client certificates (DOCKER_TLS_VERIFY); "
             "check with `docker version`",
         )
@@ -220,11 +215,8 @@ def _probe_endpoint(  # noqa: PLR0911 - one return per way a daemon check can en
     try:
         status, headers, body = _get_with_headers(conn, "/_ping", deadline)
         if status != http.client.OK or body.strip() != b"OK":
-            return ProbeResult(
-                service=SERVICE,
-                status=Status.WRONG_PROTOCOL,
-                endpoint=endpoint.display,
-                latency_ms=deadline.elapsed_ms(),
+            return answer(
+                Status.WRONG_PROTOCOL,
                 reason=f"{endpoint.display} answered GET /_ping with HTTP {status}, "
                 "not a Docker daemon's OK",
             )
@@ -236,11 +228,8 @@ def _probe_endpoint(  # noqa: PLR0911 - one return per way a daemon check can en
         if isinstance(exc, http.client.HTTPException) and not isinstance(
             exc, http.client.RemoteDisconnected
         ):
-            return ProbeResult(
-                service=SERVICE,
-                status=Status.WRONG_PROTOCOL,
-                endpoint=endpoint.display,
-                latency_ms=deadline.elapsed_ms(),
+            return answer(
+                Status.WRONG_PROTOCOL,
                 reason=f"{endpoint.display} did not answer in HTTP ({type(exc).__name__})",
             )
         if isinstance(exc, http.client.RemoteDisconnected):
@@ -248,11 +237,8 @@ def _probe_endpoint(  # noqa: PLR0911 - one return per way a daemon check can en
         result = failed(SERVICE, endpoint.display, exc, deadline)
         if isinstance(exc, PermissionError):
             reason = describe_failure(exc, endpoint.display, deadline)
-            return ProbeResult(
-                service=SERVICE,
-                status=Status.ERROR,
-                endpoint=endpoint.display,
-                latency_ms=result.latency_ms,
+            return answer(
+                Status.ERROR,
                 reason=f"{reason}; add your user to the docker group (then log in again)",
             )
         return result
@@ -261,11 +247,8 @@ def _probe_endpoint(  # noqa: PLR0911 - one return per way a daemon check can en
     details += (("source", endpoint.source),)
     if published is not None:
         details += (("published_ports", ",".join(str(p) for p in sorted(published))),)
-    return ProbeResult(
-        service=SERVICE,
-        status=Status.AVAILABLE,
-        endpoint=endpoint.display,
-        latency_ms=deadline.elapsed_ms(),
+    return answer(
+        Status.AVAILABLE,
         version=version,
         details=details,
     )
