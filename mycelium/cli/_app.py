@@ -74,11 +74,3 @@ def run(prog: str, command: Callable[[], int]) -> NoReturn:
         os.dup2(devnull, sys.stdout.fileno())
         code = exit_codes.OK
     sys.exit(code)
-
-
-def not_yet(prog: str, what: str) -> int:
-    print(
-        f"{prog}: {what} is not available in this release yet; see `{prog} --help`",
-        file=sys.stderr,
-    )
-    return exit_codes.FAILURE

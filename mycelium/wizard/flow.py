@@ -239,11 +239,6 @@ def chosen_ports(ctx: WizardContext, answers: Mapping[str, Answer]) -> dict[str,
     return ports
 
 
-def default_answer(ctx: WizardContext, answers: Mapping[str, Answer], question: Question) -> Answer:
-    """What accepting the default means for ``question``."""
-    return check(ctx, answers, question, question.default)
-
-
 # --- the result ------------------------------------------------------------------------
 
 
