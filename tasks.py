@@ -13,6 +13,7 @@ from invoke.exceptions import Exit
 from invoke.tasks import task
 
 from mycelium.errors import MyceliumError
+from mycelium.release import defaults
 
 if TYPE_CHECKING:
     from invoke.context import Context
@@ -36,7 +37,7 @@ def test(
     no_install: bool = False,
 ) -> None:
     """Run the whole test suite, installing the system tools it needs first."""
-    from mycelium.release.testing import run_suite
+    from mycelium.release.dev.testing import run_suite
 
     paths = ["tests/unit"] if unit else ["tests/integration"] if integration else ["tests"]
     try:
@@ -57,7 +58,7 @@ def lint(c: Context) -> None:
 @task
 def build(c: Context) -> None:
     """Build the wheel and sdist into dist/ and write dist/SHA256SUMS."""
-    from mycelium.release.build import build as build_dist
+    from mycelium.release.dev.build import build as build_dist
 
     try:
         result = build_dist(ROOT)
@@ -71,13 +72,15 @@ def build(c: Context) -> None:
     help={
         "hosts": "Ansible host pattern (all, group, a:b, a:&b, a:!b, ~regex); default localhost",
         "inventory": "inventory file (Ansible YAML); default inventory/hosts.yml",
-        "forks": "hosts to run at once (default: all selected, at most 16)",
+        "forks": f"hosts to run at once (default: all selected, at most {defaults.MAX_FORKS})",
         "python": "interpreters to test instead of mycelium_pythons (comma list, repeatable)",
         "rerun-failed": "run again only the cells that did not pass in the last run",
         "junit": "also write JUnit XML here (one testcase per host x python x check)",
         "list-hosts": "only show which hosts the pattern selects",
-        "timeout": "seconds one step may take on a host before it is killed (default 900)",
-        "connect-timeout": "seconds to wait for a host to answer SSH (default 10)",
+        "timeout": "seconds one step (a command, a file transfer) may take on a host before it "
+        f"is killed (default {defaults.STEP_TIMEOUT_S:g})",
+        "connect-timeout": "seconds to wait for a host to answer SSH "
+        f"(default {defaults.CONNECT_TIMEOUT_S:g})",
         "accept-new-host-keys": "add unknown host keys to known_hosts (changed keys stay refused)",
         "wheel": "test this wheel instead of building one",
         "reports": "directory for reports/<version>/... (default reports)",
@@ -97,8 +100,8 @@ def qa(
     rerun_failed: bool = False,
     junit: str | None = None,
     list_hosts: bool = False,
-    timeout: float = 900.0,
-    connect_timeout: float = 10.0,
+    timeout: float = defaults.STEP_TIMEOUT_S,
+    connect_timeout: float = defaults.CONNECT_TIMEOUT_S,
     accept_new_host_keys: bool = False,
     wheel: str | None = None,
     reports: str = "reports",
@@ -109,18 +112,19 @@ def qa(
 ) -> None:
     """Build the wheel, run the QA checklist on every selected host, print the matrix."""
     from mycelium.cli._app import setup_logging
-    from mycelium.release.qa_command import QACommandOptions, run_qa_command, selected_hosts
-    from mycelium.release.transport import SSHOptions
+    from mycelium.release.qa.command import QACommandOptions, run_qa_command, selected_hosts
+    from mycelium.release.qa.progress import HostProgress
+    from mycelium.release.qa.render import render_host_list, render_text
+    from mycelium.release.remote.transport import SSHOptions
 
     setup_logging()
     pythons = tuple(p.strip() for value in python or () for p in value.split(",") if p.strip())
+    progress: HostProgress | None = None
     try:
         if list_hosts:
-            for host in selected_hosts(Path(inventory), hosts):
-                user = f"{host.user}@" if host.user else ""
-                where = "local" if host.is_local else f"{user}{host.address}:{host.port}"
-                print(f"{host.name}  {where}  pythons: {', '.join(host.pythons)}")
+            print(render_host_list(selected_hosts(Path(inventory), hosts)))
             return
+        progress = HostProgress(verbose=verbose)
         result = run_qa_command(
             QACommandOptions(
                 project_dir=ROOT,
@@ -132,20 +136,25 @@ def qa(
                 pythons=pythons,
                 keep=keep,
                 allow_missing=allow_missing,
-                verbose=verbose,
                 offline=offline,
                 rerun_failed=rerun_failed,
                 junit=Path(junit) if junit else None,
                 wheel=Path(wheel) if wheel else None,
                 task_timeout=timeout,
                 ssh=SSHOptions(
-                    connect_timeout=connect_timeout, accept_new_host_keys=accept_new_host_keys
+                    connect_timeout=connect_timeout,
+                    accept_new_host_keys=accept_new_host_keys,
+                    transfer_timeout=timeout,
                 ),
-            )
+            ),
+            progress,
         )
     except MyceliumError as exc:
         raise Exit(f"invoke qa: {exc}", code=exc.exit_code) from None
-    print(result.text)
+    finally:
+        if progress is not None:
+            progress.close()
+    print(render_text(result.cells))
     print(f"\nwrote {_shown(result.matrix_path)} and {_shown(result.summary_path)}")
     if result.interrupted:
         raise Exit("invoke qa: interrupted", code=130)

@@ -7,7 +7,7 @@ import subprocess
 import zipfile
 from pathlib import Path
 
-from mycelium.release.build import build
+from mycelium.release.dev.build import build
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from mycelium.errors import InventoryError
-from mycelium.release.inventory import load_inventory
-from mycelium.release.patterns import select_hosts
+from mycelium.release.fleet.inventory import load_inventory
+from mycelium.release.fleet.patterns import select_hosts
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "inventories"
 LAB = DATA / "lab.yml"

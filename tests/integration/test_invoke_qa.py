@@ -14,12 +14,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+from packaging.utils import parse_wheel_filename
 
 from mycelium.qa.report import QAReport
-from mycelium.release.build import BuildResult, build, sha256_of
-from mycelium.release.qa_command import QACommandOptions, QACommandResult, run_qa_command
-from mycelium.release.remote_qa import CellState
-from mycelium.release.transport import SSHOptions
+from mycelium.release.dev.build import BuildResult, build, sha256_of
+from mycelium.release.qa.cells import CellState
+from mycelium.release.qa.command import QACommandOptions, QACommandResult, run_qa_command
+from mycelium.release.qa.progress import HostProgress
+from mycelium.release.remote.transport import SSHOptions
 from tests.integration.servers import new_workdir, remove_workdir
 from tests.integration.ssh_lab import Lab, start_lab
 
@@ -48,6 +50,10 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> BuildResult:
     return build(ROOT, out_dir=tmp_path_factory.mktemp("dist"))
 
 
+def version_of(wheel: BuildResult) -> str:
+    return str(parse_wheel_filename(wheel.wheel.name)[1])
+
+
 def run(
     lab_inventory: Path, pattern: str, wheel: BuildResult, reports: Path, **options: object
 ) -> QACommandResult:
@@ -62,7 +68,8 @@ def run(
             wheel=wheel.wheel,
             ssh=ssh,  # type: ignore[arg-type]
             **options,  # type: ignore[arg-type]
-        )
+        ),
+        HostProgress(live=False),
     )
 
 
@@ -94,7 +101,7 @@ def test_one_run_over_the_lab_gives_every_host_its_row(
     assert cells["silent"].message.startswith("no SSH banner from 127.0.0.1:")
     assert cells["closed"].message.startswith("connection refused by 127.0.0.1:")
     assert "--accept-new-host-keys" in cells["unknownkey"].message
-    reports = tmp_path / "reports" / wheel.wheel.name.split("-")[1]
+    reports = tmp_path / "reports" / version_of(wheel)
     for host in ("h1", "h2", "h3", "failing"):
         report = QAReport.model_validate_json(
             (reports / host / "python3.11" / "qa_report.json").read_text()
@@ -112,7 +119,9 @@ def test_one_run_over_the_lab_gives_every_host_its_row(
         assert list(lab_host.workdir.iterdir()) == [], f"{lab_host.name} kept its run directory"
     h1_log = (reports / "h1" / "run.log").read_text()
     assert "=== ✓ upload the wheel" in h1_log
-    assert h1_log.rstrip().endswith("=== python3.11: ✓ 6/6") or "=== python3.11: ✓" in h1_log
+    h1 = cells["h1"]
+    assert h1.passed == h1.total
+    assert h1_log.rstrip().endswith(f"=== python3.11: ✓ {h1.passed}/{h1.total}")
     closed_log = (reports / "closed" / "run.log").read_text()
     assert closed_log.startswith("=== python3.11: unreachable (connection refused by 127.0.0.1:")
 
@@ -204,9 +213,11 @@ def test_ctrl_c_keeps_the_matrix_and_cleans_the_hosts(
             proc.kill()
     assert proc.returncode == 130, out + err
     assert "interrupted" in err
-    version = wheel.wheel.name.split("-")[1]
-    summary = json.loads((tmp_path / "reports" / version / "qa_summary.json").read_text())
+    summary = json.loads((tmp_path / "reports" / version_of(wheel) / "qa_summary.json").read_text())
     assert summary["interrupted"] is True
+    assert {c["host"]: c["state"] for c in summary["cells"]} == {
+        "h1": "interrupted", "h3": "interrupted"
+    }  # fmt: skip
     for host in ("h1", "h3"):
         assert list(lab.hosts[host].workdir.iterdir()) == [], f"{host} kept its run directory"
     still = subprocess.run(["pgrep", "-f", marker], capture_output=True, text=True, check=False)
@@ -222,7 +233,7 @@ def test_ansible_playbook_runs_the_same_playbook_with_the_same_reports(
     extra = {
         "mycelium_wheel": str(wheel.wheel),
         "mycelium_wheel_sha256": sha256_of(wheel.wheel),
-        "mycelium_version": wheel.wheel.name.split("-")[1],
+        "mycelium_version": version_of(wheel),
         "mycelium_run_id": "ansible-run-1",
         "mycelium_git_commit": "",
         "mycelium_reports_dir": str(reports),
@@ -263,9 +274,16 @@ def test_rerun_failed_runs_only_what_did_not_pass_and_junit_has_every_check(
     names = {suite.attrib["name"]: len(suite) for suite in suites}
     assert names["closed.python3.11"] == 1  # one error case: no report
     assert names["h1.python3.11"] > 5  # one case per check
+    h1_log = reports / version_of(wheel) / "h1" / "run.log"
+    before = h1_log.stat().st_mtime_ns
     # h1 passed: left out; h2 was not in the last run: its report is missing, so it runs.
     again = run(inventory, "h1:h2:failing:closed", wheel, reports, rerun_failed=True)
-    assert sorted(c.host for c in again.cells) == ["closed", "failing", "h2"]
+    assert h1_log.stat().st_mtime_ns == before  # h1 did not run again...
+    # ...and the matrix still shows its earlier cell, in inventory order.
+    assert [(c.host, c.state) for c in again.cells] == [
+        ("h1", CellState.PASS), ("h2", CellState.PASS),
+        ("failing", CellState.FAILED), ("closed", CellState.UNREACHABLE),
+    ]  # fmt: skip
 
 
 def test_a_host_alias_from_ssh_config_with_an_include_is_followed(
@@ -331,7 +349,7 @@ def test_offline_hosts_install_from_the_pushed_wheelhouse(
     assert [c.state for c in offline.cells] == [CellState.PASS], offline.cells[0].message
     assert (
         "=== ✓ unpack the wheelhouse"
-        in (tmp_path / "reports" / "0.1.0" / "h2" / "run.log").read_text()
+        in (tmp_path / "reports" / version_of(wheel) / "h2" / "run.log").read_text()
     )
 
 
@@ -357,5 +375,6 @@ def test_a_host_that_dies_mid_run_is_a_row_and_the_others_still_report(
     assert cells["h1"].state is CellState.PASS
     assert cells["h3"].state is CellState.UNREACHABLE, cells["h3"].message
     assert result.exit_code == 4
-    assert (tmp_path / "reports" / "0.1.0" / "h1" / "python3.11" / "qa_report.json").is_file()
+    report = tmp_path / "reports" / version_of(wheel) / "h1" / "python3.11" / "qa_report.json"
+    assert report.is_file()
     assert "| h3 " in result.matrix_path.read_text()

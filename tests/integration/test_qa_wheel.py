@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from mycelium.qa.report import QAReport, Status
-from mycelium.release.build import build
+from mycelium.release.dev.build import build
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 import pytest
 
 from mycelium.errors import InventoryError
-from mycelium.release.inventory import load_inventory
-from mycelium.release.ssh_config import expand_includes, load_user_ssh_config
+from mycelium.release.fleet.inventory import load_inventory
+from mycelium.release.remote.ssh_config import expand_includes, load_user_ssh_config
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -8,8 +8,10 @@ from pathlib import Path
 import pytest
 
 from mycelium.errors import PlaybookError
-from mycelium.release.playbook import evaluate_condition, load_playbook, render, run_play
-from mycelium.release.transport import LocalTransport
+from mycelium.release.playbook.loader import load_playbook
+from mycelium.release.playbook.runner import run_play
+from mycelium.release.playbook.templating import evaluate_condition, render
+from mycelium.release.remote.local import LocalTransport
 
 REPO_PLAYBOOK = Path(__file__).resolve().parents[2] / "playbooks" / "qa.yml"
 
@@ -116,7 +118,7 @@ def test_when_and_loop_and_register_behave_like_ansible(tmp_path: Path) -> None:
               when: item != 'three'
               register: second
             - name: write a file
-              shell: pwd > out.txt
+              shell: pwd > out.txt; echo "$GREETING" > greeting.txt
               args:
                 chdir: "{{ where }}"
               environment:
@@ -135,6 +137,7 @@ def test_when_and_loop_and_register_behave_like_ansible(tmp_path: Path) -> None:
         ("three", True),
     ]
     assert (tmp_path / "out.txt").read_text().strip() == str(tmp_path)
+    assert (tmp_path / "greeting.txt").read_text() == "hi\n"
 
 
 def test_a_failed_task_stops_the_host(tmp_path: Path) -> None:

@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 import pytest
 
 from mycelium.errors import ToolMissingError
-from mycelium.release import provision
-from mycelium.release.provision import InstallPlan, SystemTool, ensure_tools
+from mycelium.release.dev import provision
+from mycelium.release.dev.provision import InstallPlan, SystemTool, ensure_tools
 
 if TYPE_CHECKING:
     from collections.abc import Sequence

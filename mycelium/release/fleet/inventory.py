@@ -18,6 +18,13 @@ from typing import TYPE_CHECKING, Any, Final
 import yaml
 
 from mycelium.errors import InventoryError
+from mycelium.release.fleet.hostvars import (
+    DEFAULT_PYTHONS,
+    HostVars,
+    is_safe_component,
+    parse_hostvars,
+    python_label,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -26,8 +33,6 @@ log = logging.getLogger("mycelium")
 
 GROUP_KEYS: Final = frozenset({"hosts", "children", "vars"})
 CONNECTIONS: Final = frozenset({"local", "ssh", "paramiko", "smart"})
-DEFAULT_PYTHONS: Final = ("python3",)
-DEFAULT_WORKDIR: Final = "/tmp/mycelium-qa"  # noqa: S108 - a per-run subdirectory is made below it
 
 
 @dataclass
@@ -46,6 +51,7 @@ class Host:
     name: str
     vars: Mapping[str, Any]
     groups: tuple[str, ...]
+    settings: HostVars = field(default_factory=HostVars)
 
     @property
     def address(self) -> str:
@@ -71,25 +77,20 @@ class Host:
 
     @property
     def pythons(self) -> tuple[str, ...]:
-        explicit = self.vars.get("mycelium_pythons")
-        if explicit:
-            return tuple(str(p) for p in explicit)
+        if self.settings.mycelium_pythons:
+            return self.settings.mycelium_pythons
         interpreter = self.vars.get("ansible_python_interpreter")
         if interpreter and "{{" not in str(interpreter):
             return (str(interpreter),)
         return DEFAULT_PYTHONS
 
     @property
-    def workdir(self) -> str:
-        return str(self.vars.get("mycelium_workdir", DEFAULT_WORKDIR))
-
-    @property
     def required(self) -> bool:
-        return bool(self.vars.get("mycelium_required", False))
+        return self.settings.mycelium_required
 
     @property
     def accept_new_host_keys(self) -> bool:
-        return bool(self.vars.get("mycelium_accept_new_host_keys", False))
+        return self.settings.mycelium_accept_new_host_keys
 
     def endpoint(self) -> tuple[str, int, str | None]:
         return (self.address, self.port, self.user)
@@ -190,6 +191,13 @@ class _Builder:
             raise InventoryError(
                 f"{self.path}: host {host}: host ranges are not supported; list each host"
             )
+        if not is_safe_component(host):
+            # The alias names this host's directory under reports/: it must stay one name.
+            raise InventoryError(
+                f"{self.path}: host {host!r}: not a valid host alias; use letters, digits and "
+                ". _ - @ : only (at most 128, not '.' or '..'), and put an address in "
+                "ansible_host"
+            )
         if host_vars is None:
             host_vars = {}
         if not isinstance(host_vars, dict):
@@ -216,17 +224,11 @@ class _Builder:
         # named groups that also list them), not to `all` itself.
         all_group.hosts = []
         depth = {name: self._depth(name) for name in self.groups}
+        priority = {name: self._priority(name) for name in self.groups}
         hosts: dict[str, Host] = {}
         for name in self.host_vars:
             member_of = self._groups_of(name)
-            ordered = sorted(
-                member_of,
-                key=lambda g: (
-                    depth[g],
-                    int(self.groups[g].vars.get("ansible_group_priority", 1)),
-                    g,
-                ),
-            )
+            ordered = sorted(member_of, key=lambda g: (depth[g], priority[g], g))
             merged: dict[str, Any] = {}
             for group in ordered:
                 # The priority orders groups; Ansible does not expose it as a host variable.
@@ -236,10 +238,23 @@ class _Builder:
                     if k != "ansible_group_priority"
                 )
             merged.update(self.host_vars[name])
-            hosts[name] = Host(name=name, vars=merged, groups=tuple(ordered))
+            settings = parse_hostvars(self.path, name, merged)
+            hosts[name] = Host(name=name, vars=merged, groups=tuple(ordered), settings=settings)
             _check_host(self.path, hosts[name])
         _warn_on_shared_endpoints(hosts)
         return Inventory(path=self.path, groups=dict(self.groups), hosts=hosts)
+
+    def _priority(self, group: str) -> int:
+        value = self.groups[group].vars.get("ansible_group_priority", 1)
+        if isinstance(value, bool) or not isinstance(value, int | str):
+            value = "?"
+        try:
+            return int(value)
+        except ValueError:
+            raise InventoryError(
+                f"{self.path}: group {group}: ansible_group_priority: {str(value)[:40]!r} is not "
+                "a whole number; use 1 (the default) or higher to win over sibling groups"
+            ) from None
 
     def _groups_of(self, host: str) -> set[str]:
         direct = {g.name for g in self.groups.values() if host in g.hosts}
@@ -285,19 +300,17 @@ def _check_host(path: Path, host: Host) -> None:
         raise InventoryError(
             f"{where}: ansible_connection: {connection!r} is not supported; use local or ssh"
         )
+    unsafe = [p for p in host.pythons if not is_safe_component(python_label(p))]
+    if unsafe:
+        raise InventoryError(
+            f"{where}: ansible_python_interpreter: {unsafe[0]!r} is not an interpreter name or "
+            "path (its last part becomes a directory of reports/)"
+        )
     key = host.key_file
     if key is not None and not host.is_local and not key.is_file():
         raise InventoryError(
             f"{where}: ansible_ssh_private_key_file: {key} does not exist; "
             "fix the path or remove the setting"
-        )
-    pythons = host.vars.get("mycelium_pythons")
-    if pythons is not None and (
-        not isinstance(pythons, list) or not all(isinstance(p, str) and p for p in pythons)
-    ):
-        raise InventoryError(
-            f"{where}: mycelium_pythons: must be a list of interpreter names, "
-            "for example [python3.11, python3.12]"
         )
 
 

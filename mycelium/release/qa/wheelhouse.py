@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
     from pathlib import Path
 
-    from mycelium.release.transport import Transport
+    from mycelium.release.remote.transport import Transport
 
 # Runs on the host with only the standard library: what pip would need to pick wheels.
 PROBE: Final = (

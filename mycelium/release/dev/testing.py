@@ -7,7 +7,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from mycelium import exit_codes
-from mycelium.release.provision import ensure_tools
+from mycelium.release.dev.provision import ensure_tools
 
 if TYPE_CHECKING:
     from collections.abc import Sequence

@@ -4,20 +4,26 @@
 patterns are applied first, then intersections, then exclusions, whatever the written
 order; with no plain pattern the start is ``all``. A single pattern matches group names and
 host names exactly, as a glob (``web*``), or as a regular expression (``~web\\d+``).
+
+Regular expressions are Python's syntax, run by the ``regex`` engine with a time budget: a
+pattern that backtracks catastrophically (``~(a|aa)+$``) is refused, never a hang.
 """
 
 from __future__ import annotations
 
 import fnmatch
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
+
+import regex
 
 from mycelium.errors import InventoryError
 
 if TYPE_CHECKING:
-    from mycelium.release.inventory import Host, Inventory
+    from mycelium.release.fleet.inventory import Host, Inventory
 
 _GLOB_CHARS = (".", "?", "*", "[")
+MATCH_BUDGET_S: Final = 0.25  # per name matched; host and group names are short
 # `group[0]`, `group[1:3]`, `group[-1]`: a subscript of the matched hosts, not a glob class.
 _SUBSCRIPT = re.compile(r"^(.+)\[(?:(-?[0-9]+)|([0-9]+)?\s*:\s*(-?[0-9]+)?)\]$")
 
@@ -80,25 +86,35 @@ def _match_one(inventory: Inventory, pattern: str) -> list[str]:
 
 
 def _match_plain(inventory: Inventory, pattern: str) -> list[str]:
-    matcher = _compile(pattern)
+    compiled = _compile(pattern)
+
+    def matches(name: str) -> bool:
+        try:
+            return compiled.match(name, timeout=MATCH_BUDGET_S) is not None
+        except TimeoutError:
+            raise InventoryError(
+                f"host pattern {pattern!r}: the regular expression takes too long on {name!r} "
+                "(catastrophic backtracking); simplify it, e.g. ~web[0-9]+ instead of ~(web|w)+"
+            ) from None
+
     results: list[str] = []
-    groups = [g for g in inventory.groups if matcher.match(g)]
+    groups = [g for g in inventory.groups if matches(g)]
     for group in groups:
         results += [h for h in _hosts_of_group(inventory, group) if h not in results]
     if not groups or pattern[0] == "~" or any(ch in pattern for ch in _GLOB_CHARS):
-        results += [h for h in inventory.hosts if matcher.match(h) and h not in results]
+        results += [h for h in inventory.hosts if matches(h) and h not in results]
     return results
 
 
-def _compile(pattern: str) -> re.Pattern[str]:
+def _compile(pattern: str) -> regex.Pattern[str]:
     if pattern.startswith("~"):
         try:
-            return re.compile(pattern[1:])
-        except re.error as exc:
+            return regex.compile(pattern[1:], flags=regex.VERSION0)
+        except regex.error as exc:
             raise InventoryError(
                 f"host pattern {pattern!r}: invalid regular expression: {exc}"
             ) from None
-    return re.compile(fnmatch.translate(pattern))
+    return regex.compile(fnmatch.translate(pattern), flags=regex.VERSION0)
 
 
 def _hosts_of_group(inventory: Inventory, name: str) -> list[str]:

@@ -13,7 +13,8 @@ import threading
 from typing import TYPE_CHECKING, Any
 
 from mycelium.fileio import atomic_write
-from mycelium.release.playbook import PlayObserver, TaskOutcome
+from mycelium.release.playbook.runner import PlayObserver, TaskOutcome
+from mycelium.release.qa.render import plain
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -38,16 +39,30 @@ def _outputs(result: dict[str, Any]) -> list[tuple[str, str]]:
     return [(name, str(result[name])) for name in ("stdout", "stderr") if result.get(name)]
 
 
-class HostProgress(PlayObserver):
-    def __init__(
-        self, hosts: Sequence[str], *, verbose: bool = False, live: bool | None = None
-    ) -> None:
+class HostObserver(PlayObserver):
+    """A play observer that is also told which hosts run, and when each has its cells."""
+
+    def begin(self, hosts: Sequence[str]) -> None:
+        """The run starts on ``hosts``."""
+
+    def host_done(self, host: str, summary: str) -> None:
+        """``host`` finished; ``summary`` is its cells' text."""
+
+
+class HostProgress(HostObserver):
+    """One live line per host on a terminal (rich), else a log line per finished step."""
+
+    def __init__(self, *, verbose: bool = False, live: bool | None = None) -> None:
         self.verbose = verbose
-        self._steps = dict.fromkeys(hosts, "waiting")
+        self._steps: dict[str, str] = {}
         self._lock = threading.Lock()
-        use_live = sys.stderr.isatty() if live is None else live
+        self._use_live = (sys.stderr.isatty() if live is None else live) and not verbose
         self._live: Live | None = None
-        if use_live and not verbose:
+
+    def begin(self, hosts: Sequence[str]) -> None:
+        with self._lock:
+            self._steps = dict.fromkeys(hosts, "waiting")
+        if self._use_live and self._live is None:
             from rich.console import Console  # noqa: PLC0415
             from rich.live import Live  # noqa: PLC0415
 
@@ -56,10 +71,11 @@ class HostProgress(PlayObserver):
 
     def _table(self) -> Any:
         from rich.table import Table  # noqa: PLC0415
+        from rich.text import Text  # noqa: PLC0415 - Text: no markup read from host strings
 
         table = Table(show_header=False, box=None, pad_edge=False)
         for host, step in self._steps.items():
-            table.add_row(host, step)
+            table.add_row(Text(plain(host)), Text(plain(step)))
         return table
 
     def _set(self, host: str, step: str) -> None:
@@ -78,7 +94,8 @@ class HostProgress(PlayObserver):
         if self.verbose:
             for stream, text in _outputs(outcome.result):
                 for line in text.splitlines():
-                    log.info("[%s] %s| %s", host, "!" if stream == "stderr" else " ", line)
+                    # Output comes from the host: shown, never interpreted by the terminal.
+                    log.info("[%s] %s| %s", host, "!" if stream == "stderr" else " ", plain(line))
 
     def host_done(self, host: str, summary: str) -> None:
         self._set(host, summary)

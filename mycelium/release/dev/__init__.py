@@ -1,0 +1,1 @@
+"""Developer tooling: the build, the test-suite runner, provisioning of system tools."""

@@ -1,0 +1,1 @@
+"""The fleet: an Ansible-format inventory, host patterns and the ``mycelium_*`` host variables."""

@@ -1,0 +1,1 @@
+"""A documented subset of Ansible playbooks, loaded, templated and run over a transport."""

@@ -1,0 +1,1 @@
+"""Reaching hosts: one transport interface (local, SSH) and a bounded fan-out over hosts."""
