@@ -12,7 +12,7 @@ from mycelium import exit_codes
 from mycelium.cli._app import log, make_parser, run, setup_logging
 
 if TYPE_CHECKING:
-    from mycelium.config import ConfigStore, LoadedConfig
+    from mycelium.config import ConfigStore, LoadedConfig, MyceliumConfig
     from mycelium.errors import ConfigError
 
 PROG = "mycelium-configuration"
@@ -91,6 +91,11 @@ def dispatch(args: argparse.Namespace) -> int:
 
 def _load(store: ConfigStore) -> LoadedConfig:
     loaded = store.load()
+    _note_migration(store, loaded)
+    return loaded
+
+
+def _note_migration(store: ConfigStore, loaded: LoadedConfig) -> None:
     if loaded.migrated_from is not None:
         log.warning(
             "note: %s uses schema_version %d and was read as the current schema; it is "
@@ -98,7 +103,6 @@ def _load(store: ConfigStore) -> LoadedConfig:
             store.path,
             loaded.migrated_from,
         )
-    return loaded
 
 
 def _init(store: ConfigStore, args: argparse.Namespace) -> int:
@@ -127,8 +131,14 @@ def _show(store: ConfigStore, args: argparse.Namespace) -> int:
 
 
 def _path(store: ConfigStore, _: argparse.Namespace) -> int:
+    from mycelium.errors import ConfigError
+
     print(store.path)
-    log.debug("source: %s; exists: %s", store.location.source.value, store.exists())
+    try:
+        state = "yes" if store.exists() else "no"
+    except ConfigError as exc:
+        state = f"no ({exc})"
+    log.debug("source: %s; exists: %s", store.location.source.value, state)
     return exit_codes.OK
 
 
@@ -170,16 +180,18 @@ def _get(store: ConfigStore, args: argparse.Namespace) -> int:
 
 
 def _set(store: ConfigStore, args: argparse.Namespace) -> int:
-    from mycelium.config import MyceliumConfig
     from mycelium.config.keys import get_value, set_value, split_key
     from mycelium.config.loader import validate_data
 
     parts = split_key(args.key)
-    current = _load(store).config if store.exists() else MyceliumConfig()
-    data = set_value(current.revealed(), parts, args.value)
-    config = validate_data(data, str(store.path))
-    store.save(config)
-    shown = get_value(config.redacted(), parts)
+
+    def change(current: MyceliumConfig) -> MyceliumConfig:
+        return validate_data(set_value(current.revealed(), parts, args.value), str(store.path))
+
+    updated = store.update(change)
+    if updated.previous is not None:
+        _note_migration(store, updated.previous)
+    shown = get_value(updated.config.redacted(), parts)
     print(f"{args.key} = {_format_value(shown)}  (saved to {store.path})")
     return exit_codes.OK
 

@@ -41,7 +41,15 @@ def editor_command(environ: dict[str, str] | None = None) -> list[str]:
     for var in ("VISUAL", "EDITOR"):
         value = env.get(var, "").strip()
         if value:
-            return shlex.split(value)
+            try:
+                words = shlex.split(value)
+            except ValueError as exc:
+                raise UserError(
+                    f"${var} ({_clip(value)!r}) cannot be read as a command: {exc}; "
+                    f"fix its quoting, for example `export {var}=nano`"
+                ) from None
+            if words:
+                return words
     for fallback in ("vi", "nano"):
         found = shutil.which(fallback)
         if found:
@@ -67,10 +75,13 @@ def edit_config(
     for _ in range(MAX_ROUNDS):
         try:
             returncode = subprocess.call([*editor, str(copy)])
-        except FileNotFoundError:
+        except OSError as exc:
             shutil.rmtree(workdir, ignore_errors=True)
+            problem = (
+                "not found" if isinstance(exc, FileNotFoundError) else f"cannot run: {exc.strerror}"
+            )
             raise UserError(
-                f"editor {editor[0]!r} not found; set $EDITOR to an installed editor"
+                f"editor {_clip(editor[0])!r} {problem}; set $EDITOR to an installed editor"
             ) from None
         if returncode != 0:
             return EditResult(
@@ -97,3 +108,7 @@ def edit_config(
     return EditResult(
         EditOutcome.ABORTED, f"gave up after {MAX_ROUNDS} attempts; your edit is kept in {copy}"
     )
+
+
+def _clip(text: str, limit: int = 80) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -7,14 +7,22 @@ from typing import Any
 import yaml
 
 from mycelium.config.messages import known_keys, model_at, suggest_key
+from mycelium.config.yaml_document import safe_load
 from mycelium.errors import UsageError
+
+_MAX_SHOWN = 80
+
+
+def _clip(text: str) -> str:
+    # A key or value is echoed in an error; a megabyte of it helps nobody.
+    return text if len(text) <= _MAX_SHOWN else text[: _MAX_SHOWN - 1] + "…"
 
 
 def split_key(key: str) -> tuple[str, ...]:
     parts = tuple(key.split("."))
     if not key or any(not part for part in parts):
         raise UsageError(
-            f"{key!r} is not a setting name; use a dotted path like services.redis.port"
+            f"{_clip(key)!r} is not a setting name; use a dotted path like services.redis.port"
         )
     return parts
 
@@ -25,9 +33,11 @@ def check_known(parts: tuple[str, ...]) -> None:
         parent = parts[:depth]
         if model_at(parent) is None:
             leaf = ".".join(parent)
-            raise UsageError(f"{leaf} is a single value; it has no setting {parts[depth]!r}")
+            raise UsageError(
+                f"{_clip(leaf)} is a single value; it has no setting {_clip(parts[depth])!r}"
+            )
         if parts[depth] not in known_keys(parent):
-            dotted = ".".join(parts[: depth + 1])
+            dotted = _clip(".".join(parts[: depth + 1]))
             suggestion = suggest_key(parts[: depth + 1])
             hint = (
                 f"did you mean {'.'.join((*parent, suggestion))}?"
@@ -49,7 +59,8 @@ def set_value(data: dict[str, Any], parts: tuple[str, ...], raw: str) -> dict[st
     """A copy of ``data`` with ``parts`` set to ``raw`` read as a YAML scalar (``6380`` → int)."""
     check_known(parts)
     try:
-        value = yaml.safe_load(raw) if raw.strip() else raw
+        # Bounded: a value on the command line can be an alias bomb too.
+        value = safe_load(raw) if raw.strip() else raw
     except yaml.YAMLError:
         value = raw  # not YAML: take the text as it is, validation will judge it
     out: dict[str, Any] = _deep_copy(data)

@@ -55,7 +55,7 @@ def validate_data(data: Any, source: str, doc: YamlDocument | None = None) -> My
         return MyceliumConfig.model_validate(data)
     except ValidationError as exc:
         problems = tuple(validation_problems(exc, source, doc))
-        count = len(problems)
+        count = exc.error_count()
         noun = "problem" if count == 1 else "problems"
         raise ConfigError(f"{source}: invalid configuration ({count} {noun}):", problems) from None
 

@@ -16,6 +16,8 @@ if typing.TYPE_CHECKING:
 
 _SECRET_HINTS = ("password", "token", "secret")
 _MAX_SHOWN = 60
+MAX_PROBLEMS = 20
+_MAX_KEY_SHOWN = 60
 
 _FRIENDLY: dict[str, str] = {
     "int_parsing": "is not a whole number",
@@ -31,7 +33,9 @@ _FRIENDLY: dict[str, str] = {
 
 
 def dotted(path: FieldPath) -> str:
-    return ".".join(str(p) for p in path)
+    # Keys come from the file: a megabyte-long one is echoed as its start.
+    text = ".".join(str(p) for p in path)
+    return text if len(text) <= _MAX_KEY_SHOWN else text[: _MAX_KEY_SHOWN - 1] + "…"
 
 
 def model_at(path: FieldPath, root: type[BaseModel] = MyceliumConfig) -> type[BaseModel] | None:
@@ -80,15 +84,26 @@ def _shown(path: FieldPath, value: object) -> str:
 
 
 def validation_problems(exc: ValidationError, source: str, doc: YamlDocument | None) -> list[str]:
-    """One line per problem in ``exc``, located in ``source``."""
-    located: list[tuple[int, str]] = []
-    for error in exc.errors(include_url=False):
+    """One line per problem in ``exc``, located in ``source``; at most ``MAX_PROBLEMS``.
+
+    A file with thousands of mistakes gets the first ones and a count, not megabytes.
+    """
+    located: list[tuple[int, int, FieldPath]] = []
+    errors = exc.errors(include_url=False)
+    for index, error in enumerate(errors):
         path: FieldPath = tuple(error["loc"])
         line = doc.line_of(path) if doc is not None and path else None
-        where = f"{source}:{line}" if line is not None else source
-        located.append((line or 0, f"{where}: {_describe(error, path)}"))
+        located.append((line or 0, index, path))
     # In file order, as a person reads the file; errors without a line come first.
-    return [text for _, text in sorted(located, key=lambda item: item[0])]
+    located.sort(key=lambda item: (item[0], item[1]))
+    lines: list[str] = []
+    for line, index, path in located[:MAX_PROBLEMS]:
+        where = f"{source}:{line}" if line else source
+        lines.append(f"{where}: {_describe(errors[index], path)}")
+    hidden = len(located) - MAX_PROBLEMS
+    if hidden > 0:
+        lines.append(f"… and {hidden:,} more; fix these and validate again")
+    return lines
 
 
 def _describe(error: Any, path: FieldPath) -> str:  # noqa: PLR0911 - one return per kind

@@ -2,12 +2,21 @@
 
 Writes take a lock (two writers never interleave), keep the previous file as
 ``<name>.bak``, and replace the file atomically. A file holding a password is written 0600
-instead of 0644, so a secret never becomes world-readable.
+instead of 0644, so a secret never becomes world-readable. ``update`` reads, changes and
+writes under one lock, so concurrent ``set`` commands on different keys all land.
+
+A configuration that is a symbolic link is written through to the link's target, as
+editors do; the backup and the lock sit beside the target. Links at the backup's or the
+temporary file's name are replaced, never followed. Only a regular file is read: a FIFO,
+a device or a directory at the path is refused before it is opened.
 """
 
 from __future__ import annotations
 
-import shutil
+import contextlib
+import errno
+import os
+import stat
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
@@ -15,23 +24,35 @@ import yaml
 from filelock import FileLock, Timeout
 
 from mycelium.config.loader import LoadedConfig, load_text
+from mycelium.config.models import MyceliumConfig
+from mycelium.config.yaml_document import LIMITS
 from mycelium.errors import ConfigError
-from mycelium.fileio import atomic_write
+from mycelium.fileio import atomic_write, backup_path, write_backup
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
     from pathlib import Path
 
-    from mycelium.config.models import MyceliumConfig
     from mycelium.config.paths import ConfigLocation
 
 PUBLIC_MODE: Final = 0o644
 PRIVATE_MODE: Final = 0o600
 LOCK_TIMEOUT_S: Final = 10.0
+MAX_FILE_BYTES: Final = LIMITS.max_chars
+FIX_PATH: Final = "choose another file with --config PATH or $MYCELIUM_CONFIG"
 
 HEADER: Final = (
     "# Mycelium configuration. Change it with `mycelium-configuration edit` or `set`;\n"
     "# every field is described in docs/CONFIGURATION.md.\n"
 )
+
+
+@dataclass(frozen=True)
+class Updated:
+    """What ``ConfigStore.update`` read (``None``: no file yet) and what it wrote."""
+
+    previous: LoadedConfig | None
+    config: MyceliumConfig
 
 
 @dataclass(frozen=True)
@@ -43,16 +64,28 @@ class ConfigStore:
         return self.location.path
 
     @property
+    def target(self) -> Path:
+        """The file really read and written: ``path`` with its symbolic links followed."""
+        try:
+            return self.path.resolve()
+        except RuntimeError:  # Python < 3.13 signals a symlink loop this way
+            raise ConfigError(self._problem(OSError(errno.ELOOP, "loop"), "read")) from None
+        except OSError as exc:
+            raise ConfigError(self._problem(exc, "read")) from None
+
+    @property
     def backup_path(self) -> Path:
-        return self.path.with_name(self.path.name + ".bak")
+        return backup_path(self.target)
 
     def exists(self) -> bool:
-        return self.path.is_file()
+        """Whether a configuration file is there; anything else at the path is an error."""
+        return self._stat() is not None
 
     def read_text(self) -> str:
-        try:
-            raw = self.path.read_bytes()
-        except FileNotFoundError:
+        return self._decode(self._read_bytes())
+
+    def _decode(self, raw: bytes | None) -> str:
+        if raw is None:
             raise ConfigError(
                 f"{self.path}: no configuration file here",
                 (
@@ -61,13 +94,7 @@ class ConfigStore:
                         "`mycelium-configuration init` for the defaults"
                     ),
                 ),
-            ) from None
-        except IsADirectoryError:
-            raise ConfigError(f"{self.path}: is a directory, not a configuration file") from None
-        except PermissionError:
-            raise ConfigError(
-                f"{self.path}: permission denied; check the file's owner and mode"
-            ) from None
+            )
         try:
             return raw.decode("utf-8")
         except UnicodeDecodeError as exc:
@@ -90,26 +117,154 @@ class ConfigStore:
         With ``expected_previous``, refuse when the file changed since it was read, so an
         edit never silently discards another writer's change.
         """
-        mode = PRIVATE_MODE if has_secrets(config) else PUBLIC_MODE
-        lock = FileLock(self.path.with_name(f".{self.path.name}.lock"), timeout=LOCK_TIMEOUT_S)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self._locked():
+            previous = self._read_bytes()
+            if expected_previous is not None:
+                current = previous.decode("utf-8", "replace") if previous is not None else ""
+                if current != expected_previous:
+                    raise ConfigError(
+                        f"{self.path}: changed on disk while you were editing; "
+                        "nothing was saved, run the command again"
+                    )
+            self._write(text, config, previous)
+
+    def update(self, change: Callable[[MyceliumConfig], MyceliumConfig]) -> Updated:
+        """Read the file (or the defaults), apply ``change`` and write the result, all under
+        the lock, so a concurrent writer's change is never lost.
+        """
+        with self._locked():
+            previous = self._read_bytes()
+            loaded = None if previous is None else load_text(self._decode(previous), str(self.path))
+            config = change(loaded.config if loaded is not None else MyceliumConfig())
+            self._write(render(config), config, previous)
+        return Updated(previous=loaded, config=config)
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        target = self.target
+        lock = FileLock(target.with_name(f".{target.name[:200]}.lock"), timeout=LOCK_TIMEOUT_S)
         try:
-            with lock:
-                if expected_previous is not None:
-                    current = self.path.read_text("utf-8") if self.exists() else ""
-                    if current != expected_previous:
-                        raise ConfigError(
-                            f"{self.path}: changed on disk while you were editing; "
-                            "nothing was saved, run the command again"
-                        )
-                if self.exists():
-                    shutil.copy2(self.path, self.backup_path)
-                atomic_write(self.path, text.encode("utf-8"), mode)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            lock.acquire()
         except Timeout:
             raise ConfigError(
                 f"{self.path}: another mycelium process is writing this file; "
                 "try again when it has finished"
             ) from None
+        except OSError as exc:
+            raise ConfigError(self._problem(exc, "write")) from None
+        try:
+            yield
+        finally:
+            lock.release()
+
+    def _write(self, text: str, config: MyceliumConfig, previous: bytes | None) -> None:
+        target = self.target
+        mode = PRIVATE_MODE if has_secrets(config) else PUBLIC_MODE
+        try:
+            if previous is not None:
+                write_backup(target, previous)
+            atomic_write(target, text.encode("utf-8"), mode)
+        except OSError as exc:
+            raise ConfigError(self._problem(exc, "write")) from None
+
+    def _stat(self) -> os.stat_result | None:
+        """The file's status, ``None`` when absent; a non-file at the path is refused."""
+        try:
+            status = self.target.stat()
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise ConfigError(self._problem(exc, "read")) from None
+        self._require_regular(status)
+        return status
+
+    def _read_bytes(self) -> bytes | None:
+        """The file's bytes (``None``: no file), refusing what is not a small regular file.
+
+        The type is checked before opening (a FIFO would block, a device never end) and
+        again on the open descriptor, in case the name was swapped in between.
+        """
+        if self._stat() is None:
+            return None
+        try:
+            fd = os.open(self.target, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise ConfigError(self._problem(exc, "read")) from None
+        with os.fdopen(fd, "rb") as handle:
+            self._require_regular(os.fstat(fd))
+            try:
+                raw = handle.read(MAX_FILE_BYTES + 1)
+            except OSError as exc:
+                raise ConfigError(self._problem(exc, "read")) from None
+        if len(raw) > MAX_FILE_BYTES:
+            raise ConfigError(self._too_big())
+        return raw
+
+    def _require_regular(self, status: os.stat_result) -> None:
+        if stat.S_ISDIR(status.st_mode):
+            raise ConfigError(
+                f"{self.path}: is a directory, not a configuration file; give a file path "
+                f"such as {self.path / 'config.yaml'}"
+            )
+        if not stat.S_ISREG(status.st_mode):
+            raise ConfigError(
+                f"{self.path}: not a regular file ({_kind(status.st_mode)}); {FIX_PATH}"
+            )
+        if status.st_size > MAX_FILE_BYTES:
+            raise ConfigError(self._too_big())
+
+    def _too_big(self) -> str:
+        return (
+            f"{self.path}: refused: larger than {MAX_FILE_BYTES:,} bytes, the limit for a "
+            f"configuration file (a real one is a few kilobytes); {FIX_PATH}"
+        )
+
+    def _problem(self, exc: OSError, verb: str) -> str:  # noqa: PLR0911 - one return per kind
+        """One line for an ``OSError`` on the configuration path, with the fix."""
+        code = exc.errno
+        if code == errno.ELOOP:
+            return f"{self.path}: the symbolic links loop; point the link at a real file"
+        if code in {errno.ENOTDIR, errno.EEXIST}:  # EEXIST: mkdir met a file on the way
+            blocker = _file_in_the_way(self.path)
+            what = f"{blocker} is a file, not a directory" if blocker else "not a directory"
+            return f"{self.path}: {what}; {FIX_PATH}"
+        if code == errno.ENAMETOOLONG:
+            return f"{self.path}: the name is too long for this file system; {FIX_PATH}"
+        if code == errno.EISDIR:
+            return (
+                f"{self.path}: is a directory, not a configuration file; give a file path "
+                f"such as {self.path / 'config.yaml'}"
+            )
+        if code in {errno.EACCES, errno.EPERM, errno.EROFS}:
+            return (
+                f"{self.path}: cannot {verb} it: {exc.strerror}; check the owner and mode of "
+                f"the file and its directory, or {FIX_PATH}"
+            )
+        if code in {errno.ENOSPC, errno.EDQUOT}:
+            return f"{self.path}: cannot {verb} it: {exc.strerror}; free some space and retry"
+        reason = exc.strerror or str(exc)
+        return f"{self.path}: cannot {verb} it: {reason}; {FIX_PATH}"
+
+
+def _file_in_the_way(path: Path) -> Path | None:
+    for parent in reversed(path.parents):
+        with contextlib.suppress(OSError):
+            if not parent.is_dir() and parent.exists():
+                return parent
+    return None
+
+
+def _kind(mode: int) -> str:
+    kinds = (
+        (stat.S_ISFIFO, "a named pipe"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+    )
+    return next((name for check, name in kinds if check(mode)), "not a file")
 
 
 def render(config: MyceliumConfig) -> str:

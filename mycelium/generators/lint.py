@@ -16,6 +16,7 @@ from typing import Any, Final
 
 import yaml
 
+from mycelium.config import yaml_document as bounded_yaml
 from mycelium.errors import UserError
 
 _SECRET_KEY: Final = re.compile(
@@ -56,8 +57,8 @@ def lint_compose(text: str, file: str = "docker-compose.yml") -> tuple[Finding, 
         UserError: ``text`` is not YAML, or not a Compose file with services.
     """
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        root = bounded_yaml.compose(text)
+        data = bounded_yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f":{mark.line + 1}" if mark is not None else ""

@@ -156,3 +156,31 @@ def test_a_control_character_is_a_yaml_error_with_its_line() -> None:
     assert problems_of("project_name: a\nx: \x1f\n")[0] == (
         "cfg.yaml:2: invalid YAML: the control character U+001F is not allowed in YAML; remove it"
     )
+
+
+def test_a_merge_key_override_is_not_a_duplicate_key() -> None:
+    text = (
+        "services:\n"
+        "  redis: &local\n"
+        "    host: 127.0.0.1\n"
+        "  postgres:\n"
+        "    <<: *local\n"
+        "    host: localhost\n"
+    )
+    services = load_text(text, SRC).config.services
+    assert services.postgres.host == "localhost"
+    assert services.redis.host == "127.0.0.1"
+
+
+def test_a_merged_value_that_fails_points_at_the_line_it_comes_from() -> None:
+    text = "services:\n  redis: &bad\n    port: 0\n  postgres:\n    <<: *bad\n    host: localhost\n"
+    assert "cfg.yaml:3: services.postgres.port: 0 is not a valid port; use 1–65535" in (
+        problems_of(text)
+    )
+
+
+def test_a_key_written_twice_beside_a_merge_is_still_a_duplicate() -> None:
+    text = "services:\n  redis: &r {}\n  postgres:\n    <<: *r\n    port: 1\n    port: 2\n"
+    assert problems_of(text) == [
+        "cfg.yaml:6: services.postgres.port: the key appears twice; keep one of them"
+    ]

@@ -100,8 +100,11 @@ def test_a_failed_write_leaves_the_old_file_whole_and_no_temp_file(
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(os, "fsync", disk_full)
-    with pytest.raises(OSError, match="No space left"):
+    with pytest.raises(ConfigError) as info:
         store.save(MyceliumConfig(project_name="lost"))
+    assert str(info.value) == (
+        f"{store.path}: cannot write it: No space left on device; free some space and retry"
+    )
     assert store.path.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir() if ".tmp" in p.name) == []
 
