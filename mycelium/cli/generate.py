@@ -183,6 +183,7 @@ def _next_step(plan: Plan, config: MyceliumConfig) -> None:
 def _check(args: argparse.Namespace) -> int:
     from mycelium.generators.run import check_compose
 
+    config = None
     if args.check:
         path = Path(args.check)
     else:
@@ -192,7 +193,8 @@ def _check(args: argparse.Namespace) -> int:
             config, location = _load(args.config)
             directory = _output_dir(args, config, location)
         path = directory / "docker-compose.yml"
-    findings = check_compose(path, _shown(path))
+    # The generated file (found from the configuration) is also held to what it generates.
+    findings = check_compose(path, _shown(path), config)
     for finding in findings:
         print(finding.format())
     if findings:

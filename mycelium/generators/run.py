@@ -70,8 +70,13 @@ def generate(
     return GenerateResult(plan, outcome.changes, outcome.written, findings)
 
 
-def check_compose(path: Path, shown: str) -> tuple[Finding, ...]:
+def check_compose(
+    path: Path, shown: str, config: MyceliumConfig | None = None
+) -> tuple[Finding, ...]:
     """The insecure settings of the Compose file at ``path``, reported as ``shown``.
+
+    With ``config``, the file is also compared with what that configuration generates:
+    anything it adds (a service, a key, a mount) is a finding.
 
     Raises:
         UserError: there is no such file, or it is not a Compose file.
@@ -81,7 +86,8 @@ def check_compose(path: Path, shown: str) -> tuple[Finding, ...]:
         raise UserError(
             f"{path}: no such file; run `mycelium-generate` first, or name a Compose file"
         )
-    return lint_compose(text, shown)
+    expected = DockerComposeGenerator().render(config) if config is not None else None
+    return lint_compose(text, shown, expected)
 
 
 __all__ = ["GenerateResult", "Target", "check_compose", "generate"]

@@ -209,6 +209,26 @@ def test_check_passes_the_generated_file_and_names_problems_in_a_users_file(
     )
 
 
+def test_check_fails_a_generated_file_that_gained_a_service(
+    generate: Callable[..., subprocess.CompletedProcess[str]], tmp_path: Path
+) -> None:
+    assert generate().returncode == 0
+    compose = tmp_path / "work" / "mycelium-deploy" / "docker-compose.yml"
+    text = compose.read_text().replace(
+        "services:\n",
+        "services:\n  evil:\n    image: alpine:3.20\n    healthcheck: {test: [CMD, 'true']}\n"
+        "    volumes: ['/:/host']\n",
+    )
+    compose.write_text(text)
+    result = generate("--check")
+    assert result.returncode == 1
+    assert result.stdout.splitlines()[-1] == (
+        "✗ mycelium-deploy/docker-compose.yml: 2 insecure settings"
+    )
+    assert "evil: services.evil is not in what the configuration generates" in result.stdout
+    assert "evil: mounts the host path '/' into the container" in result.stdout
+
+
 def test_an_invalid_configuration_is_reported_without_a_traceback(
     generate: Callable[..., subprocess.CompletedProcess[str]],
 ) -> None:
