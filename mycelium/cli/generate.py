@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
     from mycelium.config import ConfigLocation, MyceliumConfig
     from mycelium.generators.plan import Plan
-    from mycelium.generators.writer import Outcome
+    from mycelium.generators.run import GenerateResult
 
 PROG = "mycelium-generate"
 ONLY = ("compose", "justfile", "secrets")
@@ -96,34 +96,32 @@ def _output_dir(args: argparse.Namespace, config: MyceliumConfig, location: Conf
 
 
 def _generate(args: argparse.Namespace) -> int:
-    from mycelium.generators.plan import Target, build_plan
-    from mycelium.generators.writer import apply, read_text
+    from mycelium.generators.run import Target, generate
 
     config, location = _load(args.config)
-    output_dir = _output_dir(args, config, location)
-    only = Target(args.only) if args.only else None
-    plan = build_plan(
+    result = generate(
         config,
-        output_dir,
-        only=only,
-        existing_env=read_text(output_dir / ".env"),
-        existing_gitignore=read_text(output_dir / ".gitignore"),
+        _output_dir(args, config, location),
+        only=Target(args.only) if args.only else None,
+        force=args.force,
+        dry_run=args.dry_run,
+        review_only=args.diff,
         rotate_secrets=args.rotate_secrets,
     )
     if args.diff:
-        return _show_diff(plan, force=args.force)
-    outcome = apply(plan, force=args.force, dry_run=args.dry_run)
-    _report(outcome, dry_run=args.dry_run)
-    _warn_insecure(plan)
+        return _show_diff(result)
+    _report(result, dry_run=args.dry_run)
+    for finding in result.findings:
+        log.warning("warning: %s", finding.format())
     if not args.dry_run:
-        _next_step(plan, config)
+        _next_step(result.plan, config)
     return exit_codes.OK
 
 
-def _show_diff(plan: Plan, *, force: bool) -> int:
-    from mycelium.generators.writer import Action, review, unified_diff
+def _show_diff(result: GenerateResult) -> int:
+    from mycelium.generators.writer import Action, unified_diff
 
-    changes = review(plan, force=force)
+    changes = result.changes
     for change in changes:
         if change.action is Action.CONFLICT:
             log.warning(
@@ -146,10 +144,10 @@ _VERBS = {
 }
 
 
-def _report(outcome: Outcome, *, dry_run: bool) -> None:
+def _report(result: GenerateResult, *, dry_run: bool) -> None:
     from mycelium.generators.writer import Action
 
-    for change in outcome.changes:
+    for change in result.changes:
         verb = _VERBS[change.action.value][1 if dry_run else 0]
         notes = []
         if change.file.secret:
@@ -162,21 +160,13 @@ def _report(outcome: Outcome, *, dry_run: bool) -> None:
         print("dry run: nothing was written")
 
 
-def _warn_insecure(plan: Plan) -> None:
-    from mycelium.generators.lint import lint_compose
-
-    for planned in plan.files:
-        if planned.name == "docker-compose.yml":
-            for finding in lint_compose(planned.text, _shown(plan.output_dir / planned.name)):
-                log.warning("warning: %s", finding.format())
-
-
 def _next_step(plan: Plan, config: MyceliumConfig) -> None:
+    from mycelium.config.models import DeploymentMethod
     from mycelium.generators.plan import Target
 
     where = _shown(plan.output_dir)
     targets: tuple[Target, ...] = plan.targets
-    method_is_compose = config.deployment.method.value == "docker-compose"
+    method_is_compose = config.deployment.method is DeploymentMethod.DOCKER_COMPOSE
     if Target.COMPOSE in targets or (Target.JUSTFILE not in targets and method_is_compose):
         command = "docker compose up -d"
     else:
@@ -191,10 +181,9 @@ def _next_step(plan: Plan, config: MyceliumConfig) -> None:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from mycelium.errors import UserError
-    from mycelium.generators.lint import lint_compose
-    from mycelium.generators.writer import read_text
+    from mycelium.generators.run import check_compose
 
+    config = None
     if args.check:
         path = Path(args.check)
     else:
@@ -204,10 +193,8 @@ def _check(args: argparse.Namespace) -> int:
             config, location = _load(args.config)
             directory = _output_dir(args, config, location)
         path = directory / "docker-compose.yml"
-    text = read_text(path)
-    if text is None:
-        raise UserError(f"{path}: no such file; run `{PROG}` first, or name a Compose file")
-    findings = lint_compose(text, _shown(path))
+    # The generated file (found from the configuration) is also held to what it generates.
+    findings = check_compose(path, _shown(path), config)
     for finding in findings:
         print(finding.format())
     if findings:

@@ -24,9 +24,40 @@ from pydantic import (
 
 CURRENT_SCHEMA_VERSION: Final = 2
 
-_HOSTNAME = re.compile(
-    r"^(?=.{1,253}$)(?!-)[A-Za-z0-9-]{1,63}(?<!-)(\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))*$"
+# RFC 1123 host names; matched with fullmatch, so a trailing newline is not let through.
+_HOSTNAME: Final = re.compile(
+    r"(?=.{1,253}\Z)(?!-)[A-Za-z0-9-]{1,63}(?<!-)(\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))*"
 )
+# An IPv6 zone is an interface name or index: ipaddress accepts almost anything after
+# the '%', and the address reaches shell lines and YAML in the generated files.
+_SCOPE_ID: Final = re.compile(r"[A-Za-z0-9_.-]{1,15}")
+_MAX_SHOWN: Final = 60
+
+
+def _shown(value: str) -> str:
+    """``value`` quoted on one line, cut short: an error message never carries a payload."""
+    text = repr(value)
+    return text if len(text) <= _MAX_SHOWN else text[: _MAX_SHOWN - 4] + "...'"
+
+
+class _ZoneError(ValueError):
+    """An IPv6 address whose zone (after ``%``) is not an interface name."""
+
+
+def _ip_address(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
+    """``value`` as an address; raises ``ValueError``, ``_ZoneError`` for a bad zone."""
+    address = ipaddress.ip_address(value)
+    scope = address.scope_id if isinstance(address, ipaddress.IPv6Address) else None
+    if scope is not None and not _SCOPE_ID.fullmatch(scope):
+        raise _ZoneError(value)
+    return address
+
+
+def _zone_message(value: str) -> str:
+    return (
+        f"{_shown(value)} is not an IP address: the zone after '%' must be an interface "
+        "name (letters, digits, '_', '.', '-'; at most 15); use for example fe80::1%eth0"
+    )
 
 
 def _check_port(value: int) -> int:
@@ -37,21 +68,25 @@ def _check_port(value: int) -> int:
 
 def _check_host(value: str) -> str:
     try:
-        ipaddress.ip_address(value)
+        _ip_address(value)
+    except _ZoneError:
+        raise ValueError(_zone_message(value)) from None
     except ValueError:
-        if not _HOSTNAME.match(value):
+        if not _HOSTNAME.fullmatch(value):
             raise ValueError(
-                f"{value!r} is not a host name or IP address; use for example 127.0.0.1"
+                f"{_shown(value)} is not a host name or IP address; use for example 127.0.0.1"
             ) from None
     return value
 
 
 def _check_bind_address(value: str) -> str:
     try:
-        ipaddress.ip_address(value)
+        _ip_address(value)
+    except _ZoneError:
+        raise ValueError(_zone_message(value)) from None
     except ValueError:
         raise ValueError(
-            f"{value!r} is not an IP address; use 127.0.0.1 (this machine only) or 0.0.0.0"
+            f"{_shown(value)} is not an IP address; use 127.0.0.1 (this machine only) or 0.0.0.0"
         ) from None
     return value
 

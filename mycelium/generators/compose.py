@@ -7,11 +7,12 @@ interpolation, and each service waits for the health of what it depends on.
 
 from __future__ import annotations
 
-import ipaddress
 import re
+import shlex
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Final
 
+from mycelium.generators.quoting import UnsafeValueError
 from mycelium.generators.rendering import render
 
 if TYPE_CHECKING:
@@ -26,7 +27,9 @@ _REDIS_FLOOR_MIB: Final = 128
 
 def published(bind_address: str, port: int) -> str:
     """``ADDRESS:PORT`` as Compose reads it; IPv6 addresses go in brackets."""
-    host = f"[{bind_address}]" if ipaddress.ip_address(bind_address).version == 6 else bind_address  # noqa: PLR2004
+    # Decided by the colon rather than by parsing: the address was validated already, and
+    # what reaches here is quoted as one scalar whatever it holds.
+    host = f"[{bind_address}]" if ":" in bind_address else bind_address
     return f"{host}:{port}"
 
 
@@ -36,9 +39,12 @@ def _limits(cpus: str, memory_mib: int, pids: int) -> dict[str, Any]:
 
 def redis_memory_limit_mib(max_memory: str) -> int:
     """The container's memory limit for a Redis told to use ``max_memory`` for data."""
-    match = _SIZE.match(max_memory)
+    match = _SIZE.fullmatch(str(max_memory))
     if match is None:  # the config schema only lets the pattern through
-        raise ValueError(f"unexpected max_memory {max_memory!r}")
+        raise UnsafeValueError(
+            f"services.redis.max_memory: {str(max_memory)[:40]!r} is not a size; use for "
+            "example 256mb"
+        )
     mib = int(match["number"]) * _MIB_PER_UNIT[match["unit"]]
     return max(_REDIS_FLOOR_MIB, int(mib * _REDIS_HEADROOM + 0.999))
 
@@ -66,8 +72,12 @@ class DockerComposeGenerator:
             context["redis"] = {
                 "version": redis.version,
                 "published": published(bind, redis.port),
-                "max_memory": redis.max_memory,
-                "appendonly": "yes" if redis.persistence else "no",
+                # Compose stores the command; the password stays in the environment.
+                "command": (
+                    'exec redis-server --port 6379 --requirepass "$REDIS_PASSWORD" '
+                    f"--maxmemory {shlex.quote(str(redis.max_memory))} "
+                    f"--appendonly {'yes' if redis.persistence else 'no'}"
+                ),
                 "limits": _limits("1.0", redis_memory_limit_mib(redis.max_memory), 256),
             }
             volumes.append("redis-data")

@@ -8,6 +8,7 @@ under ``data/`` beside the Justfile; passwords come from ``.env`` (just's dotenv
 from __future__ import annotations
 
 import ipaddress
+import shlex
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -19,7 +20,10 @@ if TYPE_CHECKING:
 
 def connect_host(bind_address: str) -> str:
     """Where a client on this machine reaches a server bound to ``bind_address``."""
-    address = ipaddress.ip_address(bind_address)
+    try:
+        address = ipaddress.ip_address(bind_address)
+    except ValueError:
+        return bind_address  # validated already; the template quotes it whatever it is
     if address.is_unspecified:
         return "::1" if address.version == 6 else "127.0.0.1"  # noqa: PLR2004
     return bind_address
@@ -52,7 +56,19 @@ class JustfileGenerator:
                 "port": postgres.port,
                 "user": postgres.user,
                 "database": postgres.database,
-                "max_connections": postgres.max_connections,
+                # pg_ctl runs the server through /bin/sh with these options.
+                "options": shlex.join(
+                    [
+                        "-p",
+                        str(postgres.port),
+                        "-c",
+                        f"listen_addresses={config.deployment.bind_address}",
+                        "-c",
+                        "unix_socket_directories=",
+                        "-c",
+                        f"max_connections={postgres.max_connections}",
+                    ]
+                ),
             }
             if postgres.enabled
             else None,

@@ -28,6 +28,11 @@ _REFERENCE: Final = re.compile(
 _REQUIREPASS: Final = re.compile(r"--requirepass[\s=]+['\"]?(?P<value>[^\s'\"]+)")
 _VERSION: Final = re.compile(r"^v?[0-9]+\.[0-9]+")
 _UNSPECIFIED_HOSTS: Final = {"", "0.0.0.0", "::", "[::]"}  # noqa: S104 - what we look for
+# Lists whose every item grants the container something: an item the configuration does
+# not generate is reported, not only a key.
+_GRANTING_LISTS: Final = frozenset(
+    {"volumes", "ports", "devices", "cap_add", "security_opt", "volumes_from", "tmpfs"}
+)
 
 
 class Rule(StrEnum):
@@ -36,6 +41,8 @@ class Rule(StrEnum):
     UNPINNED = "unpinned-image"
     HEALTHCHECK = "missing-healthcheck"
     PRIVILEGED = "privileged"
+    HOST_MOUNT = "host-path-mount"
+    UNEXPECTED = "not-from-configuration"
 
 
 @dataclass(frozen=True)
@@ -50,8 +57,13 @@ class Finding:
         return f"{self.file}:{self.line}: {self.service}: {self.message} [{self.rule.value}]"
 
 
-def lint_compose(text: str, file: str = "docker-compose.yml") -> tuple[Finding, ...]:
+def lint_compose(
+    text: str, file: str = "docker-compose.yml", expected: str | None = None
+) -> tuple[Finding, ...]:
     """Every insecure setting in the Compose file ``text``, in line order.
+
+    With ``expected`` (the file the configuration generates), every key, service or granting
+    list item (a volume, a port, a capability...) that is not in it is reported too.
 
     Raises:
         UserError: ``text`` is not YAML, or not a Compose file with services.
@@ -74,7 +86,44 @@ def lint_compose(text: str, file: str = "docker-compose.yml") -> tuple[Finding, 
             continue
         for line, rule, message in _check_service(service, ("services", name), lines):
             findings.append(Finding(line, str(name), rule, message, file))
+    if expected is not None:
+        for extra in _unexpected(data, yaml.safe_load(expected), ()):
+            owner = str(extra[1]) if extra[0] == "services" and len(extra) > 1 else str(extra[0])
+            findings.append(
+                Finding(
+                    lines.of(*extra),
+                    owner,
+                    Rule.UNEXPECTED,
+                    (
+                        f"{_dotted(extra)} is not in what the configuration generates; remove "
+                        "it, or run mycelium-generate --force to write the file again"
+                    ),
+                    file,
+                )
+            )
     return tuple(sorted(findings, key=lambda finding: finding.line))
+
+
+def _dotted(path: tuple[Any, ...]) -> str:
+    return "".join(
+        f"[{part}]" if isinstance(part, int) else f".{part}" for part in path
+    ).removeprefix(".")
+
+
+def _unexpected(actual: Any, expected: Any, at: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+    """Key paths (and granting list items) of ``actual`` that ``expected`` does not have."""
+    if isinstance(actual, dict) and isinstance(expected, dict):
+        found: list[tuple[Any, ...]] = []
+        for key, value in actual.items():
+            if key not in expected:
+                found.append((*at, key))
+            else:
+                found.extend(_unexpected(value, expected[key], (*at, key)))
+        return found
+    if isinstance(actual, list) and isinstance(expected, list) and at and at[-1] in _GRANTING_LISTS:
+        known = [yaml.safe_dump(item) for item in expected]
+        return [(*at, i) for i, item in enumerate(actual) if yaml.safe_dump(item) not in known]
+    return []
 
 
 def _check_service(
@@ -124,6 +173,7 @@ def _check_service(
                 ),
             )
         )
+    found.extend(_host_mounts(service, at, lines))
     image = service.get("image")
     if isinstance(image, str) and not _pinned(image):
         found.append(
@@ -187,6 +237,36 @@ def _on_all_interfaces(port: Any) -> bool:  # noqa: PLR0911 - one answer per por
         return ipaddress.ip_address(host).is_unspecified
     except ValueError:
         return False
+
+
+def _host_mounts(
+    service: dict[str, Any], at: tuple[Any, ...], lines: _Lines
+) -> list[tuple[int, Rule, str]]:
+    return [
+        (
+            lines.of(*at, "volumes", index),
+            Rule.HOST_MOUNT,
+            (
+                f"mounts the host path {source!r} into the container; use a named volume, "
+                "or mount only the directory it needs, read-only"
+            ),
+        )
+        for index, volume in enumerate(_as_list(service.get("volumes")))
+        if (source := _host_source(volume)) is not None
+    ]
+
+
+def _host_source(volume: Any) -> str | None:
+    """The host path a volume entry bind-mounts when it is absolute or under ``~``."""
+    if isinstance(volume, dict):
+        source = volume.get("source")
+        if volume.get("type") != "bind" or not isinstance(source, str):
+            return None
+    elif isinstance(volume, str):
+        source = volume.split(":", 1)[0]
+    else:
+        return None
+    return source if source.startswith(("/", "~")) else None
 
 
 def _environment(value: Any, at: tuple[Any, ...]) -> list[tuple[str, Any, tuple[Any, ...]]]:

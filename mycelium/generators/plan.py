@@ -10,9 +10,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Final
 
+from mycelium.config.models import DeploymentMethod
 from mycelium.config.paths import Source
 from mycelium.generators.compose import DockerComposeGenerator
-from mycelium.generators.envfile import SecretsGenerator, parse_env
+from mycelium.generators.envfile import SecretsGenerator
 from mycelium.generators.justfile import JustfileGenerator
 
 if TYPE_CHECKING:
@@ -58,8 +59,8 @@ def targets_for(config: MyceliumConfig, only: Target | None = None) -> tuple[Tar
     """``only`` alone, else the file of the configured method and ``.env``."""
     if only is not None:
         return (only,)
-    method = config.deployment.method.value
-    primary = Target.COMPOSE if method == "docker-compose" else Target.JUSTFILE
+    method = config.deployment.method
+    primary = Target.COMPOSE if method is DeploymentMethod.DOCKER_COMPOSE else Target.JUSTFILE
     return (primary, Target.SECRETS)
 
 
@@ -97,8 +98,7 @@ def build_plan(
             files.append(PlannedFile(justfile.file_name, justfile.render(config)))
         else:
             generator = secrets or SecretsGenerator()
-            existing = parse_env(existing_env) if existing_env is not None else {}
-            text = generator.render(config, existing, rotate=rotate_secrets)
+            text = generator.render(config, existing_env, rotate=rotate_secrets)
             files.append(PlannedFile(generator.file_name, text, SECRET_MODE, secret=True))
     if Target.SECRETS in targets:
         ignore = gitignore_text(existing_gitignore)

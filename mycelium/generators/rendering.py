@@ -1,7 +1,8 @@
 """The Jinja2 environment the generators share, built and compiled once per process.
 
 ``StrictUndefined`` makes a template mistake (a misspelt variable) fail loudly instead of
-rendering an empty string into a deployment file.
+rendering an empty string into a deployment file, and :func:`.quoting.finalize` makes an
+interpolation without a quoting filter fail the same way.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ import functools
 from typing import Any, Final
 
 import jinja2
+
+from mycelium.generators.quoting import FILTERS, finalize
 
 # A Justfile uses ``{{ }}`` for its own interpolation: its template marks Jinja variables
 # with ``[[ ]]`` instead, so neither language needs escaping in it.
@@ -26,7 +29,7 @@ def _syntax_of(name: str) -> str:
 @functools.cache
 def environment(syntax: str = "standard") -> jinja2.Environment:
     start, end = _VARIABLE_MARKS[syntax]
-    return jinja2.Environment(
+    env = jinja2.Environment(
         variable_start_string=start,
         variable_end_string=end,
         loader=jinja2.PackageLoader("mycelium.generators", "templates"),
@@ -37,7 +40,10 @@ def environment(syntax: str = "standard") -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         auto_reload=False,
+        finalize=finalize,
     )
+    env.filters.update(FILTERS)
+    return env
 
 
 @functools.cache

@@ -179,7 +179,7 @@ def test_exposing_the_ports_is_written_but_warned_about(
     result = generate(config={"deployment": {"bind_address": "0.0.0.0"}})
     assert result.returncode == 0
     assert result.stderr.splitlines()[0] == (
-        "warning: mycelium-deploy/docker-compose.yml:28: redis: port '0.0.0.0:6379:6379' is "
+        "warning: mycelium-deploy/docker-compose.yml:26: redis: port '0.0.0.0:6379:6379' is "
         'published on all interfaces; bind it to one address ("127.0.0.1:HOST:CONTAINER", or '
         "host_ip: 127.0.0.1) [ports-on-all-interfaces]"
     )
@@ -209,6 +209,26 @@ def test_check_passes_the_generated_file_and_names_problems_in_a_users_file(
     )
 
 
+def test_check_fails_a_generated_file_that_gained_a_service(
+    generate: Callable[..., subprocess.CompletedProcess[str]], tmp_path: Path
+) -> None:
+    assert generate().returncode == 0
+    compose = tmp_path / "work" / "mycelium-deploy" / "docker-compose.yml"
+    text = compose.read_text().replace(
+        "services:\n",
+        "services:\n  evil:\n    image: alpine:3.20\n    healthcheck: {test: [CMD, 'true']}\n"
+        "    volumes: ['/:/host']\n",
+    )
+    compose.write_text(text)
+    result = generate("--check")
+    assert result.returncode == 1
+    assert result.stdout.splitlines()[-1] == (
+        "✗ mycelium-deploy/docker-compose.yml: 2 insecure settings"
+    )
+    assert "evil: services.evil is not in what the configuration generates" in result.stdout
+    assert "evil: mounts the host path '/' into the container" in result.stdout
+
+
 def test_an_invalid_configuration_is_reported_without_a_traceback(
     generate: Callable[..., subprocess.CompletedProcess[str]],
 ) -> None:
@@ -216,6 +236,25 @@ def test_an_invalid_configuration_is_reported_without_a_traceback(
     assert result.returncode == 1
     assert "services.redis.port: 70000 is not a valid port; use 1–65535" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_hostile_bind_address_is_refused_and_nothing_is_written(
+    generate: Callable[..., subprocess.CompletedProcess[str]], tmp_path: Path
+) -> None:
+    hostile = "::1%$(id>PWNED_JUST)"
+    result = generate(config={"deployment": {"method": "justfile", "bind_address": hostile}})
+    assert result.returncode == 1
+    problems = [line for line in result.stderr.splitlines() if line.startswith("  ")]
+    assert problems == [
+        (
+            f"  {tmp_path / 'work' / 'mycelium.yaml'}:2: deployment.bind_address: "
+            "'::1%$(id>PWNED_JUST)' is not an IP address: the zone after '%' must be an "
+            "interface name (letters, digits, '_', '.', '-'; at most 15); use for example "
+            "fe80::1%eth0"
+        )
+    ]
+    assert "Traceback" not in result.stderr
+    assert sorted(p.name for p in (tmp_path / "work").iterdir()) == ["mycelium.yaml"]
 
 
 @pytest.fixture

@@ -202,7 +202,7 @@ def test_secrets_are_url_safe_and_long() -> None:
 
 
 def test_existing_secrets_are_kept_and_rotated_only_when_asked() -> None:
-    existing = {"REDIS_PASSWORD": "kept-redis", "POSTGRES_PASSWORD": "kept-pg", "MINE": "x"}
+    existing = "REDIS_PASSWORD=kept-redis\nPOSTGRES_PASSWORD=kept-pg\nMINE=x\n"
     text = SecretsGenerator().render(config(), existing)
     parsed = parse_env(text)
     assert parsed["REDIS_PASSWORD"] == "kept-redis"

@@ -119,3 +119,55 @@ def test_a_file_that_is_not_compose_is_a_clear_error(text: str, message: str) ->
     with pytest.raises(UserError) as caught:
         lint_compose(text, "compose.yml")
     assert str(caught.value) == message
+
+
+def test_a_bind_mount_of_a_host_path_is_named() -> None:
+    text = (
+        "services:\n  a:\n    image: alpine:3.20\n    healthcheck: {test: [CMD, 'true']}\n"
+        "    volumes:\n      - data:/data\n      - /:/host\n"
+        "      - {type: bind, source: ~/.ssh, target: /ssh}\n"
+    )
+    found = [(f.line, f.rule, f.message) for f in lint_compose(text)]
+    assert found == [
+        (
+            7,
+            Rule.HOST_MOUNT,
+            (
+                "mounts the host path '/' into the container; use a named volume, or mount "
+                "only the directory it needs, read-only"
+            ),
+        ),
+        (
+            8,
+            Rule.HOST_MOUNT,
+            (
+                "mounts the host path '~/.ssh' into the container; use a named volume, or "
+                "mount only the directory it needs, read-only"
+            ),
+        ),
+    ]
+
+
+def test_what_the_configuration_does_not_generate_is_named() -> None:
+    expected = DockerComposeGenerator().render(MyceliumConfig())
+    injected = expected.replace(
+        "services:\n",
+        "services:\n  evil:\n    image: alpine:3.20\n    healthcheck: {test: [CMD, 'true']}\n",
+    ).replace("      - redis-data:/data\n", "      - redis-data:/data\n      - /:/host\n")
+    injected += "x-extra: 1\n"
+    found = [
+        (f.service, f.rule, f.message)
+        for f in lint_compose(injected, expected=expected)
+        if f.rule is Rule.UNEXPECTED
+    ]
+    fix = "is not in what the configuration generates; remove it, or run mycelium-generate"
+    assert found == [
+        ("evil", Rule.UNEXPECTED, f"services.evil {fix} --force to write the file again"),
+        (
+            "redis",
+            Rule.UNEXPECTED,
+            f"services.redis.volumes[1] {fix} --force to write the file again",
+        ),
+        ("x-extra", Rule.UNEXPECTED, f"x-extra {fix} --force to write the file again"),
+    ]
+    assert lint_compose(expected, expected=expected) == ()
