@@ -14,7 +14,9 @@ from typing import TYPE_CHECKING
 import pytest
 
 from mycelium.qa.resources import SilentListener
+from mycelium.release.dev.build import BuildResult, build
 from tests.integration.docker_daemon import DockerDaemon
+from tests.integration.qa_runs import ROOT
 from tests.integration.servers import (
     PostgresServer,
     RedisServer,
@@ -22,6 +24,7 @@ from tests.integration.servers import (
     new_workdir,
     remove_workdir,
 )
+from tests.integration.ssh_lab import Lab, start_lab
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Generator, Iterator
@@ -125,3 +128,21 @@ def silent_listener() -> Iterator[SilentListener]:
         yield listener
     finally:
         listener.stop()
+
+
+@pytest.fixture(scope="session")
+def lab() -> Iterator[Lab]:
+    """The sshd lab of ``invoke qa``'s tests (tests/integration/ssh_lab.py)."""
+    root = new_workdir("sshlab")
+    lab = start_lab(root)
+    try:
+        yield lab
+    finally:
+        lab.stop()
+        remove_workdir(root)
+
+
+@pytest.fixture(scope="session")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> BuildResult:
+    """The wheel of this checkout, built once per session."""
+    return build(ROOT, out_dir=tmp_path_factory.mktemp("dist"))

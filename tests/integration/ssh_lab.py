@@ -57,6 +57,7 @@ class SSHHost:
     client_public_key: str
     port: int = field(default_factory=free_port)
     proc: subprocess.Popen[bytes] | None = None
+    sftp: str = "internal-sftp"  # what the Subsystem line runs (a hostile host: a sleeper)
 
     @property
     def host_key(self) -> Path:
@@ -95,7 +96,7 @@ class SSHHost:
                     "KbdInteractiveAuthentication no",
                     "UsePAM no",
                     "PermitRootLogin prohibit-password",
-                    "Subsystem sftp internal-sftp",
+                    f"Subsystem sftp {self.sftp}",
                     "LogLevel VERBOSE",
                     "PrintMotd no",
                     "MaxStartups 50",

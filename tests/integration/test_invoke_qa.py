@@ -13,69 +13,23 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import pytest
-from packaging.utils import parse_wheel_filename
-
 from mycelium.qa.report import QAReport
-from mycelium.release.dev.build import BuildResult, build, sha256_of
+from mycelium.release.dev.build import sha256_of
 from mycelium.release.qa.cells import CellState
-from mycelium.release.qa.command import QACommandOptions, QACommandResult, run_qa_command
-from mycelium.release.qa.progress import HostProgress
 from mycelium.release.remote.transport import SSHOptions
-from tests.integration.servers import new_workdir, remove_workdir
-from tests.integration.ssh_lab import Lab, start_lab
+from tests.integration.qa_runs import (
+    PLAYBOOK,
+    QUICK,
+    ROOT,
+    quick_env,
+    quick_inventory,
+    run,
+    version_of,
+)
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Mapping
-
-ROOT = Path(__file__).resolve().parents[2]
-PLAYBOOK = ROOT / "playbooks" / "qa.yml"
-# The healthy hosts run the categories that need no service, so the lab stays quick.
-QUICK = "--only configuration,platform"
-
-
-@pytest.fixture(scope="session")
-def lab() -> Iterator[Lab]:
-    root = new_workdir("sshlab")
-    lab = start_lab(root)
-    try:
-        yield lab
-    finally:
-        lab.stop()
-        remove_workdir(root)
-
-
-@pytest.fixture(scope="session")
-def wheel(tmp_path_factory: pytest.TempPathFactory) -> BuildResult:
-    return build(ROOT, out_dir=tmp_path_factory.mktemp("dist"))
-
-
-def version_of(wheel: BuildResult) -> str:
-    return str(parse_wheel_filename(wheel.wheel.name)[1])
-
-
-def run(
-    lab_inventory: Path, pattern: str, wheel: BuildResult, reports: Path, **options: object
-) -> QACommandResult:
-    ssh = options.pop("ssh", SSHOptions(connect_timeout=5))
-    return run_qa_command(
-        QACommandOptions(
-            project_dir=ROOT,
-            inventory=lab_inventory,
-            playbook=PLAYBOOK,
-            reports_root=reports,
-            pattern=pattern,
-            wheel=wheel.wheel,
-            ssh=ssh,  # type: ignore[arg-type]
-            **options,  # type: ignore[arg-type]
-        ),
-        HostProgress(live=False),
-    )
-
-
-def quick_inventory(lab: Lab, path: Path, **extra: Mapping[str, object]) -> Path:
-    healthy = {name: {"mycelium_qa_args": QUICK} for name in ("h1", "h2", "h3", "unknownkey")}
-    return lab.inventory(path, extra={**healthy, **{k: dict(v) for k, v in extra.items()}})
+    from mycelium.release.dev.build import BuildResult
+    from tests.integration.ssh_lab import Lab
 
 
 def test_one_run_over_the_lab_gives_every_host_its_row(
@@ -306,14 +260,6 @@ def test_a_host_alias_from_ssh_config_with_an_include_is_followed(
     )
     result = run(inventory, "viaconfig", wheel, tmp_path / "reports")
     assert [c.state for c in result.cells] == [CellState.PASS], result.cells[0].message
-
-
-def quick_env(lab: Lab, tmp_path: Path) -> dict[str, str]:
-    import yaml
-
-    data = yaml.safe_load(lab.inventory(tmp_path / "env-source.yml").read_text())
-    env: dict[str, str] = data["all"]["vars"]["mycelium_env"]
-    return env
 
 
 def test_keep_leaves_the_run_directory_and_a_missing_python_is_a_red_cell(

@@ -127,3 +127,26 @@ def test_ordinary_aliases_and_interpreter_paths_are_accepted(tmp_path: Path) -> 
     hosts = load_inventory(path).hosts
     assert hosts["ubuntu-22.04_a@lab"].pythons == ("/usr/bin/python3.12", "python3.11")
     assert "::1" in hosts
+
+
+BOMB = "\n".join(
+    ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    + [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 10)]
+)
+
+
+def test_an_alias_bomb_inventory_is_refused_at_once(tmp_path: Path) -> None:
+    path = tmp_path / "hosts.yml"
+    path.write_text(BOMB + "\nall:\n  vars:\n    bomb: *a9\n")
+    with pytest.raises(InventoryError, match=r"invalid YAML: .*more than"):
+        load_inventory(path)
+
+
+def test_an_alias_bomb_playbook_is_refused_at_once(tmp_path: Path) -> None:
+    from mycelium.errors import PlaybookError
+    from mycelium.release.playbook.loader import load_playbook
+
+    path = tmp_path / "play.yml"
+    path.write_text("- hosts: all\n  vars:\n" + textwrap.indent(BOMB, "    ") + "\n  tasks: []\n")
+    with pytest.raises(PlaybookError, match=r"invalid YAML: .*more than"):
+        load_playbook(path)

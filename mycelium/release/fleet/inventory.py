@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 import yaml
 
+from mycelium.config.yaml_document import safe_load
 from mycelium.errors import InventoryError
 from mycelium.release.fleet.hostvars import (
     DEFAULT_PYTHONS,
@@ -117,7 +118,7 @@ def load_inventory(path: Path) -> Inventory:
     except (OSError, UnicodeDecodeError) as exc:
         raise InventoryError(f"{path}: cannot be read: {exc}") from None
     try:
-        data = yaml.safe_load(text)
+        data = safe_load(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)

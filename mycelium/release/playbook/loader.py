@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 import yaml
 
+from mycelium.config.yaml_document import safe_load
 from mycelium.errors import PlaybookError
 
 if TYPE_CHECKING:
@@ -66,9 +67,11 @@ class Play:
 def load_playbook(path: Path) -> list[Play]:
     """Read ``path`` and refuse anything outside the subset, naming the task and key."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise PlaybookError(f"{path}: no such playbook") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PlaybookError(f"{path}: cannot be read: {exc}") from None
     except yaml.YAMLError as exc:
         raise PlaybookError(f"{path}: invalid YAML: {exc}") from None
     if not isinstance(data, list) or not data:
