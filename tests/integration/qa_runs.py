@@ -57,5 +57,3 @@ def quick_env(lab: Lab, tmp_path: Path) -> dict[str, str]:
     data = yaml.safe_load(lab.inventory(tmp_path / "env-source.yml").read_text())
     env: dict[str, str] = data["all"]["vars"]["mycelium_env"]
     return env
-
-
