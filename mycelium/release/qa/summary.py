@@ -9,11 +9,12 @@ from __future__ import annotations
 from dataclasses import fields
 from typing import TYPE_CHECKING, Any, Final, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from mycelium.errors import UserError
 from mycelium.fileio import atomic_write
 from mycelium.qa.report import PlatformInfo
+from mycelium.release.fleet.hostvars import is_safe_component
 from mycelium.release.qa.cells import Cell, CellState
 
 if TYPE_CHECKING:
@@ -36,6 +37,14 @@ class SummaryCell(BaseModel):
     failing: tuple[str, ...] = ()
     platform: PlatformInfo | None = None
     required: bool = False
+
+    @field_validator("host", "python")
+    @classmethod
+    def _one_path_component(cls, value: str) -> str:
+        # Both name a directory under reports/ when the summary is read back.
+        if not is_safe_component(value):
+            raise ValueError("not a host alias or interpreter name")
+        return value
 
     def to_cell(self) -> Cell:
         return Cell(**{f.name: getattr(self, f.name) for f in fields(Cell)})
