@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mycelium.coordination.endpoints import Endpoints, choose, mask_url
+from mycelium.coordination.endpoints import Endpoints, choose
 from mycelium.coordination.errors import ServiceUnavailableError
 from mycelium.coordination.results import Latency, PatternResult, RunReport, Status
 from mycelium.coordination.runner import Pattern, run_patterns
@@ -16,6 +16,5 @@ __all__ = [
     "ServiceUnavailableError",
     "Status",
     "choose",
-    "mask_url",
     "run_patterns",
 ]

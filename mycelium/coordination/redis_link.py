@@ -16,8 +16,9 @@ import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from mycelium.coordination.endpoints import REDIS_URL_ENV, mask_url
+from mycelium.coordination.endpoints import REDIS_URL_ENV
 from mycelium.coordination.errors import ServiceUnavailableError
+from mycelium.redaction import redact_url
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -50,7 +51,7 @@ def preflight(url: str) -> str:
         ServiceUnavailableError: down, refusing the password, or not Redis; the message
             names the URL with the password masked and says what to change.
     """
-    shown = mask_url(url)
+    shown = redact_url(url)
     hint = f"give the right one with --redis-url or ${REDIS_URL_ENV}"
     client = connect(url)
     try:
@@ -92,7 +93,7 @@ def explain_loss(url: str, run_id: str, wait_s: float = RECONNECT_WINDOW_S) -> s
     A restarting server is down for a moment, so this keeps trying for ``wait_s`` before
     it calls the server stopped.
     """
-    shown = mask_url(url)
+    shown = redact_url(url)
     deadline = time.monotonic() + wait_s
     now: str | None = None
     while now is None:

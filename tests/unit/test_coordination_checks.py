@@ -6,10 +6,11 @@ import pytest
 
 from mycelium.config import MyceliumConfig
 from mycelium.coordination.barrier import check_barrier
-from mycelium.coordination.endpoints import choose, mask_url
+from mycelium.coordination.endpoints import choose
 from mycelium.coordination.pubsub import Subscriber, check_pubsub
 from mycelium.coordination.queue_check import QueueOutcome, check_queue
 from mycelium.coordination.results import Latency, PatternResult, RunReport, Status
+from mycelium.redaction import redact_url
 
 
 def subscriber(index: int, received: list[int]) -> Subscriber:
@@ -118,7 +119,7 @@ def test_a_report_holds_only_when_every_result_passed() -> None:
     ],
 )
 def test_urls_are_shown_with_the_password_masked(url: str, shown: str) -> None:
-    assert mask_url(url) == shown
+    assert redact_url(url) == shown
 
 
 def test_flags_win_over_the_environment_and_the_configuration(
