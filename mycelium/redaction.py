@@ -156,3 +156,10 @@ def truncate(text: str, limit: int = ECHO_LIMIT) -> str:
     if len(text) <= limit:
         return text
     return f"{text[:limit]}… ({len(text)} characters)"
+
+
+def quoted(text: str, limit: int = ECHO_LIMIT) -> str:
+    """``text`` quoted for a message (as ``repr``), cut to its start when long."""
+    if len(text) <= limit:
+        return repr(text)
+    return f"{text[:limit]!r}… ({len(text)} characters)"

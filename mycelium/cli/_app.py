@@ -57,6 +57,24 @@ class _RedactingFormatter(logging.Formatter):
         return redact_text(super().format(record))
 
 
+MAX_PORT = 65535
+
+
+def port_number(text: str) -> int:
+    """An argparse type: a TCP port, 1–65535, or a usage error naming the flag."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if not 1 <= value <= MAX_PORT:
+        from mycelium.redaction import truncate
+
+        raise argparse.ArgumentTypeError(
+            f"{truncate(text)!r} is not a port; give a whole number from 1 to {MAX_PORT}"
+        )
+    return value
+
+
 def setup_logging(verbose: int = 0, quiet: bool = False) -> None:
     level = logging.ERROR if quiet else logging.DEBUG if verbose else logging.INFO
     handler = logging.StreamHandler(sys.stderr)
