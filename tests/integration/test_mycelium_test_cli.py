@@ -220,3 +220,26 @@ def test_bad_options_are_usage_errors(
     result = mt(*args)
     assert result.returncode == 2
     assert message in result.stderr
+
+
+def test_a_silent_redis_is_reported_within_the_budget_the_message_states(
+    mt: Callable[..., subprocess.CompletedProcess[str]],
+) -> None:
+    from mycelium.coordination.redis_link import CONNECT_TIMEOUT_S
+    from mycelium.qa.resources import SilentListener
+
+    listener = SilentListener().start()
+    try:
+        started = time.monotonic()
+        result = mt("--redis-url", f"redis://127.0.0.1:{listener.port}/0")
+        elapsed = time.monotonic() - started
+    finally:
+        listener.stop()
+    assert_clean_error(result)
+    assert result.stderr.splitlines()[-1] == (
+        f"mycelium-test: error: Redis at redis://127.0.0.1:{listener.port}/0 did not answer "
+        f"within {CONNECT_TIMEOUT_S:.0f} s"
+    )
+    # The stated time is the real one: one deadline over connect, handshake and replies
+    # (the margin is the interpreter's start-up, not slack for a second wait).
+    assert elapsed < CONNECT_TIMEOUT_S + 2.0, elapsed
