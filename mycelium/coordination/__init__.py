@@ -4,10 +4,18 @@ from __future__ import annotations
 
 from mycelium.coordination.endpoints import Endpoints, choose
 from mycelium.coordination.errors import ServiceUnavailableError
-from mycelium.coordination.results import Latency, PatternResult, RunReport, Status
-from mycelium.coordination.runner import Pattern, run_patterns
+from mycelium.coordination.results import (
+    Backend,
+    Latency,
+    Pattern,
+    PatternResult,
+    RunReport,
+    Status,
+)
+from mycelium.coordination.runner import run_patterns
 
 __all__ = [
+    "Backend",
     "Endpoints",
     "Latency",
     "Pattern",

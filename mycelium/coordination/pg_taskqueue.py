@@ -25,6 +25,7 @@ from mycelium.coordination.crew import Crew
 from mycelium.coordination.endpoints import POSTGRES_URL_ENV
 from mycelium.coordination.errors import ServiceUnavailableError
 from mycelium.coordination.queue_check import QueueOutcome, queue_result
+from mycelium.coordination.results import Backend
 from mycelium.redaction import redact_url
 
 if TYPE_CHECKING:
@@ -288,7 +289,7 @@ def run_pg_taskqueue(
     claims = sum(worker.claimed for worker in team)
     return queue_result(
         outcome,
-        backend="postgres",
+        backend=Backend.POSTGRES,
         workers=workers,
         elapsed=elapsed,
         latencies_ns=[ns for worker in team for ns in worker.latencies_ns],

@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, replace
-from enum import StrEnum
 from typing import TYPE_CHECKING, Final
 
 import psycopg
@@ -21,7 +20,7 @@ from mycelium.coordination import pg_taskqueue, redis_link
 from mycelium.coordination.barrier import run_barrier
 from mycelium.coordination.keyspace import Keyspace, new_run_id
 from mycelium.coordination.pubsub import run_pubsub
-from mycelium.coordination.results import PatternResult, RunReport, Status
+from mycelium.coordination.results import Backend, Pattern, PatternResult, RunReport, Status
 from mycelium.coordination.taskqueue import run_taskqueue
 from mycelium.redaction import redact_url
 
@@ -34,12 +33,6 @@ log = logging.getLogger("mycelium")
 
 TTL_MARGIN_S: Final = 60
 DEFAULT_GENERATIONS: Final = 5
-
-
-class Pattern(StrEnum):
-    PUBSUB = "pubsub"
-    TASKQUEUE = "taskqueue"
-    BARRIER = "barrier"
 
 
 @dataclass(frozen=True)
@@ -135,7 +128,7 @@ def _on_redis(
         why = f"Redis at {redact_url(url)} answered with an error: {exc}"
     finally:
         _cleanup(url, keyspace)
-    return _error(pattern, "redis", settings, started, why)
+    return _error(pattern, Backend.REDIS, settings, started, why)
 
 
 def _audit_keys(result: PatternResult, url: str, keyspace: Keyspace) -> PatternResult:
@@ -148,7 +141,7 @@ def _audit_keys(result: PatternResult, url: str, keyspace: Keyspace) -> PatternR
     if not forever:
         return result
     problem = f"keys without a TTL: {', '.join(forever)}"
-    return replace(result, status=Status.FAILED, problems=(*result.problems, problem))
+    return replace(result, status=Status.FAIL, problems=(*result.problems, problem))
 
 
 def _cleanup(url: str, keyspace: Keyspace) -> None:
@@ -182,14 +175,14 @@ def _on_postgres(settings: RunSettings, *, url: str) -> PatternResult:
         why = f"lost the connection to PostgreSQL at {redact_url(url)} mid-run: {_first_line(exc)}"
     except psycopg.Error as exc:
         why = f"PostgreSQL at {redact_url(url)} answered with an error: {_first_line(exc)}"
-    return _error(Pattern.TASKQUEUE, "postgres", settings, started, why)
+    return _error(Pattern.TASKQUEUE, Backend.POSTGRES, settings, started, why)
 
 
 def _error(
-    pattern: Pattern, backend: str, settings: RunSettings, started: float, why: str
+    pattern: Pattern, backend: Backend, settings: RunSettings, started: float, why: str
 ) -> PatternResult:
     return PatternResult(
-        pattern=pattern.value,
+        pattern=pattern,
         backend=backend,
         participants=settings.participants,
         status=Status.ERROR,
@@ -200,10 +193,10 @@ def _error(
 
 def _skipped(pattern: Pattern, settings: RunSettings, why: str) -> PatternResult:
     return PatternResult(
-        pattern=pattern.value,
-        backend="redis",
+        pattern=pattern,
+        backend=Backend.REDIS,
         participants=settings.participants,
-        status=Status.SKIPPED,
+        status=Status.SKIP,
         duration_s=0.0,
         problems=(why,),
     )

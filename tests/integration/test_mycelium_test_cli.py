@@ -58,10 +58,10 @@ def test_the_default_run_checks_every_pattern_on_redis_and_postgres(
     ]  # fmt: skip
     rows = [line.split()[:5] for line in lines[2:]]
     assert rows == [
-        ["pubsub", "redis", "4", "✓", "passed"],
-        ["taskqueue", "redis", "4", "✓", "passed"],
-        ["taskqueue", "postgres", "4", "✓", "passed"],
-        ["barrier", "redis", "4", "✓", "passed"],
+        ["pubsub", "redis", "4", "✓", "pass"],
+        ["taskqueue", "redis", "4", "✓", "pass"],
+        ["taskqueue", "postgres", "4", "✓", "pass"],
+        ["barrier", "redis", "4", "✓", "pass"],
     ]
     assert "200 tasks, 2 redelivered after a worker was killed" in result.stdout
     assert f"Redis: {redis_server.url} (from --redis-url)" in result.stderr
@@ -78,7 +78,7 @@ def test_json_output_carries_each_result_and_its_figures(
     assert data["held"] is True
     [queue] = data["results"]
     assert queue["pattern"] == "taskqueue"
-    assert queue["status"] == "passed"
+    assert queue["status"] == "pass"
     assert queue["details"]["tasks"] == 40
     assert queue["details"]["redelivered"] == 2
     assert queue["throughput_unit"] == "tasks/s"
