@@ -10,7 +10,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from mycelium.config.models import MyceliumConfig
-from mycelium.redaction import MASK, is_secret_name, redact_mapping
+from mycelium.redaction import MASK, is_secret_name, redact_mapping, redact_text
 
 if typing.TYPE_CHECKING:
     from mycelium.config.yaml_document import FieldPath, YamlDocument
@@ -102,7 +102,8 @@ def _describe(error: Any, path: FieldPath) -> str:  # noqa: PLR0911 - one return
         return f"{field}: unknown setting; {hint}"
     if kind == "value_error":
         # Our validators phrase the whole fix; pydantic prefixes "Value error, ".
-        text = message.removeprefix("Value error, ")
+        # They may quote the value, and a value can hold a URL with its password.
+        text = redact_text(message.removeprefix("Value error, "))
         if not path:
             return text
         return f"{field}: {text}"
