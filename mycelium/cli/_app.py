@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import logging
 import os
 import sys
@@ -47,30 +48,111 @@ def make_parser(prog: str, description: str, epilog: str | None = None) -> argpa
     return parser
 
 
+class _RedactingFormatter(logging.Formatter):
+    """Every log line passes the redaction, whatever a caller put in its arguments."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        from mycelium.redaction import redact_text
+
+        return redact_text(super().format(record))
+
+
+MAX_PORT = 65535
+
+
+def port_number(text: str) -> int:
+    """An argparse type: a TCP port, 1–65535, or a usage error naming the flag."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if not 1 <= value <= MAX_PORT:
+        from mycelium.redaction import truncate
+
+        raise argparse.ArgumentTypeError(
+            f"{truncate(text)!r} is not a port; give a whole number from 1 to {MAX_PORT}"
+        )
+    return value
+
+
 def setup_logging(verbose: int = 0, quiet: bool = False) -> None:
     level = logging.ERROR if quiet else logging.DEBUG if verbose else logging.INFO
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(message)s"))
+    handler.setFormatter(_RedactingFormatter("%(message)s"))
     log.handlers[:] = [handler]
     log.setLevel(level)
     log.propagate = False
 
 
 def run(prog: str, command: Callable[[], int]) -> NoReturn:
-    """Call ``command`` and exit with its code; the one place errors become messages."""
+    """Call ``command`` and exit with its code; the one place errors become messages.
+
+    Besides our own errors, what escapes a command from the operating system or from
+    parsing what the user gave (``OSError``, ``ValueError``, ``RecursionError``) becomes
+    one line too: a traceback helps no user, and its locals may hold a secret.
+    """
     from mycelium.errors import MyceliumError
+    from mycelium.redaction import redact_text
+
+    def fail(message: str) -> None:
+        print(f"{prog}: error: {redact_text(message)}", file=sys.stderr)
 
     try:
         code = command()
     except MyceliumError as exc:
+        # Our own messages are redacted where they are built, and may quote placeholders
+        # such as redis://[:PASSWORD@]HOST that a second pass would mangle.
         print(f"{prog}: error: {exc}", file=sys.stderr)
         code = exc.exit_code
-    except KeyboardInterrupt:
-        print(f"\n{prog}: interrupted", file=sys.stderr)
-        code = exit_codes.INTERRUPTED
     except BrokenPipeError:
         # Output piped into `head` and closed: not an error of ours.
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         code = exit_codes.OK
+    except OSError as exc:
+        fail(describe_os_error(exc))
+        code = exit_codes.FAILURE
+    except RecursionError:
+        fail("the input is nested too deeply to read; flatten it (at most a few hundred levels)")
+        code = exit_codes.FAILURE
+    except ValueError as exc:
+        fail(_one_line(str(exc)) or type(exc).__name__)
+        code = exit_codes.FAILURE
+    except KeyboardInterrupt:
+        print(f"\n{prog}: interrupted", file=sys.stderr)
+        code = exit_codes.INTERRUPTED
     sys.exit(code)
+
+
+_OS_FIXES: dict[int, str] = {
+    errno.ENAMETOOLONG: "use a shorter name (at most 255 bytes for each part of a path)",
+    errno.EACCES: "check the permissions, or choose another location",
+    errno.EPERM: "check the permissions, or choose another location",
+    errno.EISDIR: "give the path of a file, not of a directory",
+    errno.ENOTDIR: "a part of the path is a file, not a directory",
+    errno.ELOOP: "the path is a symlink loop; fix or remove the link",
+    errno.EROFS: "the file system is read-only; choose another location",
+    errno.ENOSPC: "the disk is full; free some space",
+}
+
+
+def describe_os_error(exc: OSError) -> str:
+    """``path: reason`` for an error from the operating system, as one short line."""
+    from mycelium.redaction import truncate
+
+    reason = exc.strerror or _one_line(str(exc)) or type(exc).__name__
+    fix = _OS_FIXES.get(exc.errno or 0)
+    if fix:
+        reason = f"{reason}; {fix}"
+    names = [str(n) for n in (exc.filename, exc.filename2) if n is not None]
+    if not names:
+        return reason
+    shown = " -> ".join(truncate(os.fsdecode(n), 120) for n in names)
+    return f"{shown}: {reason}"
+
+
+def _one_line(text: str) -> str:
+    from mycelium.redaction import truncate
+
+    first = text.strip().splitlines()[0] if text.strip() else ""
+    return truncate(first, 200)

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mycelium import exit_codes
-from mycelium.cli._app import log, make_parser, run, setup_logging
+from mycelium.cli._app import log, make_parser, port_number, run, setup_logging
 
 if TYPE_CHECKING:
     import argparse
@@ -74,7 +74,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--output-dir", metavar="DIR", help="where the deployment files go")
     for name in ("redis", "postgres", "temporal"):
         parser.add_argument(
-            f"--{name}-port", type=int, metavar="PORT", help=f"{name}'s port (probed and saved)"
+            f"--{name}-port",
+            type=port_number,
+            metavar="PORT",
+            help=f"{name}'s port (probed and saved)",
         )
     parser.add_argument(
         "--timeout",

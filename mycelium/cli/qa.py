@@ -61,6 +61,9 @@ def _main(args: argparse.Namespace) -> int:
     from mycelium.qa.run import QAOptions, run_qa, select_checks, write_report
 
     only = tuple(part.strip() for part in args.only.split(",") if part.strip())
+    # Found before the checklist runs: minutes of checks must not end in an unwritable path.
+    _check_output(args.report, "--report", "qa_report.json")
+    _check_output(args.junit, "--junit", "junit.xml")
     if args.list:
         for item in select_checks(only):
             print(f"{item.category:<14} {item.name}")
@@ -101,6 +104,22 @@ def _main(args: argparse.Namespace) -> int:
     if kept is not None:
         print(f"sandbox kept in {kept}", file=sys.stderr)
     return exit_codes.OK if report.ok else exit_codes.FAILURE
+
+
+def _check_output(path: Path | None, flag: str, example: str) -> None:
+    from mycelium.errors import UsageError
+
+    if path is None:
+        return
+    if path.is_dir():
+        raise UsageError(
+            f"{flag} {path}: is a directory; give a file path, such as {path / example}"
+        )
+    for parent in path.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise UsageError(f"{flag} {path}: {parent} is a file, not a directory")
+            break
 
 
 def _line(result: CheckResult) -> str:

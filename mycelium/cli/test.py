@@ -112,7 +112,8 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def dispatch(args: argparse.Namespace) -> int:
-    from mycelium.coordination import Pattern, mask_url, run_patterns
+    from mycelium.coordination import Pattern, run_patterns
+    from mycelium.redaction import redact_url
 
     endpoints = _endpoints(args)
     patterns = list(Pattern) if args.pattern == "all" else [Pattern(args.pattern)]
@@ -121,7 +122,7 @@ def dispatch(args: argparse.Namespace) -> int:
         ("postgres", "PostgreSQL", endpoints.postgres_url),
     ):
         if url:
-            log.info("%s: %s (from %s)", name, mask_url(url), endpoints.sources[key])
+            log.info("%s: %s (from %s)", name, redact_url(url), endpoints.sources[key])
     report = run_patterns(
         endpoints=endpoints,
         patterns=patterns,
@@ -212,6 +213,8 @@ def _notes(details: dict[str, int | float | str]) -> str:
 def _as_json(report: RunReport) -> str:
     from dataclasses import asdict
 
+    from mycelium.redaction import redact_mapping
+
     data = {
         "run_id": report.run_id,
         "held": report.held,
@@ -220,4 +223,4 @@ def _as_json(report: RunReport) -> str:
             for result in report.results
         ],
     }
-    return json.dumps(data, indent=2)
+    return json.dumps(redact_mapping(data), indent=2)

@@ -10,11 +10,11 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from mycelium.config.models import MyceliumConfig
+from mycelium.redaction import MASK, is_secret_name, redact_mapping, redact_text
 
 if typing.TYPE_CHECKING:
     from mycelium.config.yaml_document import FieldPath, YamlDocument
 
-_SECRET_HINTS = ("password", "token", "secret")
 _MAX_SHOWN = 60
 MAX_PROBLEMS = 20
 _MAX_KEY_SHOWN = 60
@@ -77,9 +77,10 @@ def known_keys(path: FieldPath) -> list[str]:
 
 
 def _shown(path: FieldPath, value: object) -> str:
-    if any(hint in str(part).lower() for part in path for hint in _SECRET_HINTS):
-        return "'***'"
-    text = repr(value)
+    # A secret may sit at the path itself or anywhere inside a wrongly shaped value.
+    if any(is_secret_name(part) for part in path):
+        return f"'{MASK}'"
+    text = repr(redact_mapping(value))
     return text if len(text) <= _MAX_SHOWN else text[: _MAX_SHOWN - 3] + "...'"
 
 
@@ -116,7 +117,8 @@ def _describe(error: Any, path: FieldPath) -> str:  # noqa: PLR0911 - one return
         return f"{field}: unknown setting; {hint}"
     if kind == "value_error":
         # Our validators phrase the whole fix; pydantic prefixes "Value error, ".
-        text = message.removeprefix("Value error, ")
+        # They may quote the value, and a value can hold a URL with its password.
+        text = redact_text(message.removeprefix("Value error, "))
         if not path:
             return text
         return f"{field}: {text}"

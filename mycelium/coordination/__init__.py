@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
-from mycelium.coordination.endpoints import Endpoints, choose, mask_url
+from mycelium.coordination.endpoints import Endpoints, choose
 from mycelium.coordination.errors import ServiceUnavailableError
-from mycelium.coordination.results import Latency, PatternResult, RunReport, Status
-from mycelium.coordination.runner import Pattern, run_patterns
+from mycelium.coordination.results import (
+    Backend,
+    Latency,
+    Pattern,
+    PatternResult,
+    RunReport,
+    Status,
+)
+from mycelium.coordination.runner import run_patterns
 
 __all__ = [
+    "Backend",
     "Endpoints",
     "Latency",
     "Pattern",
@@ -16,6 +24,5 @@ __all__ = [
     "ServiceUnavailableError",
     "Status",
     "choose",
-    "mask_url",
     "run_patterns",
 ]

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Final
 
 from mycelium.coordination.crew import Crew
-from mycelium.coordination.results import Latency, PatternResult, Status
+from mycelium.coordination.results import Backend, Latency, Pattern, PatternResult, Status
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -118,10 +118,10 @@ def run_barrier(
     if stuck or crew.remaining() == 0:
         problems.append(f"did not finish within {timeout_s:g} s")
     return PatternResult(
-        pattern="barrier",
-        backend="redis",
+        pattern=Pattern.BARRIER,
+        backend=Backend.REDIS,
         participants=parties,
-        status=Status.FAILED if problems else Status.PASSED,
+        status=Status.FAIL if problems else Status.PASS,
         duration_s=elapsed,
         throughput=generations / elapsed if elapsed > 0 else None,
         throughput_unit="gen/s",

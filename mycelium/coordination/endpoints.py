@@ -1,37 +1,104 @@
-"""Which Redis and PostgreSQL to test, and how to show their URLs without the password."""
+"""Which Redis and PostgreSQL to test, and whether a URL given by hand is one."""
 
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Final
-from urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import SplitResult, parse_qsl, quote, urlsplit
+
+from redis.connection import URL_QUERY_ARGUMENT_PARSERS
+
+from mycelium.errors import UsageError
+from mycelium.redaction import redact_url, truncate
 
 if TYPE_CHECKING:
     from mycelium.config import MyceliumConfig
 
 REDIS_URL_ENV: Final = "MYCELIUM_REDIS_URL"
 POSTGRES_URL_ENV: Final = "MYCELIUM_POSTGRES_URL"
-MASK: Final = "***"
 DEFAULT_REDIS_URL: Final = "redis://127.0.0.1:6379/0"
 
-_KEYWORD_PASSWORD = re.compile(r"(password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)", re.IGNORECASE)
+_SCHEMES: Final = {
+    "redis": ("redis", "rediss", "unix"),
+    "postgres": ("postgresql", "postgres"),
+}
+_FORMS: Final = {
+    "redis": "redis://[:PASSWORD@]HOST:PORT/DB",
+    "postgres": "postgresql://USER[:PASSWORD]@HOST:PORT/DB",
+}
+_NAMES: Final = {"redis": "Redis", "postgres": "PostgreSQL"}
+_MAX_PORT: Final = 65535
 
 
-def mask_url(url: str) -> str:
-    """``url`` with its password replaced by ``***`` (URL or ``key=value`` conninfo form)."""
-    if "://" not in url:
-        return _KEYWORD_PASSWORD.sub(rf"\g<1>{MASK}", url)
+def check_url(url: str, *, kind: str, source: str) -> None:
+    """Refuse a URL the client library would choke on, with a message naming ``source``.
+
+    Raises:
+        UsageError: the URL is not of the ``kind`` service's form; the message shows the
+            URL with its password masked and the form to write.
+    """
+    shown = truncate(redact_url(url))
+    form = _FORMS[kind]
+    if kind == "postgres" and "://" not in url and "=" in url:
+        return  # the key=value conninfo form; libpq reports its own errors there
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        # Not echoed: a value with no scheme may well be a password pasted in the wrong place.
+        raise UsageError(f"{source}: not a {_NAMES[kind]} URL (no scheme://); write {form}")
+    if scheme.lower() not in _SCHEMES[kind]:
+        raise UsageError(
+            f"{source}: {shown}: the scheme {truncate(scheme)!r} is not {_NAMES[kind]}'s; "
+            f"write {form}"
+        )
     parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    user = parts.username or ""
-    host = parts.hostname or ""
-    if ":" in host:  # an IPv6 literal keeps its brackets
-        host = f"[{host}]"
-    netloc = f"{user}:{MASK}@{host}" + (f":{parts.port}" if parts.port else "")
-    return urlunsplit(parts._replace(netloc=netloc))
+    if "@" in rest and "@" not in parts.netloc:
+        raise UsageError(
+            f"{source}: {shown}: the password holds '#', '?' or '/' as it is; "
+            "percent-encode it (%23 for #, %3F for ?, %2F for /)"
+        )
+    if scheme.lower() != "unix":
+        _check_place(parts, kind=kind, shown=shown, source=source)
+
+
+def _check_place(parts: SplitResult, *, kind: str, shown: str, source: str) -> None:
+    form = _FORMS[kind]
+    if not parts.hostname:
+        raise UsageError(f"{source}: {shown} names no host; write {form}")
+    try:
+        port = parts.port
+    except ValueError:
+        port = 0
+    if port is not None and not 1 <= port <= _MAX_PORT:
+        raise UsageError(f"{source}: {shown}: the port is not a number from 1 to {_MAX_PORT}")
+    database = parts.path.strip("/")
+    if kind == "redis" and database and not database.isdigit():
+        raise UsageError(
+            f"{source}: {shown}: the database {truncate(database)!r} is not a whole number"
+        )
+    if kind == "redis":
+        _check_redis_query(parts.query, shown=shown, source=source)
+
+
+def _check_redis_query(query: str, *, shown: str, source: str) -> None:
+    # redis-py hands unknown query parameters to the connection as keyword arguments,
+    # which fails deep inside with a TypeError; the ones it parses fail with a ValueError.
+    known = {*URL_QUERY_ARGUMENT_PARSERS, "password", "username", "client_name"}
+    for name, value in parse_qsl(query, keep_blank_values=True):
+        if name not in known:
+            raise UsageError(
+                f"{source}: {shown}: Redis takes no query parameter {truncate(name)!r}; "
+                f"remove it (known: {', '.join(sorted(known))})"
+            )
+        parser = URL_QUERY_ARGUMENT_PARSERS.get(name)
+        if callable(parser) and value:
+            try:
+                parser(value)
+            except (ValueError, TypeError):
+                raise UsageError(
+                    f"{source}: {shown}: the query parameter {name!r} has a value Redis "
+                    "cannot read; fix or remove it"
+                ) from None
 
 
 @dataclass(frozen=True)
@@ -87,10 +154,12 @@ def choose(
 def _given(flag: str | None, env_var: str, name: str, sources: dict[str, str]) -> str | None:
     if flag:
         sources[name] = "--" + name + "-url"
+        check_url(flag, kind=name, source=sources[name])
         return flag
     from_env = os.environ.get(env_var)
     if from_env:
         sources[name] = f"${env_var}"
+        check_url(from_env, kind=name, source=sources[name])
         return from_env
     return None
 

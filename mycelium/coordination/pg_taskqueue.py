@@ -22,9 +22,11 @@ import psycopg
 from psycopg import sql
 
 from mycelium.coordination.crew import Crew
-from mycelium.coordination.endpoints import POSTGRES_URL_ENV, mask_url
+from mycelium.coordination.endpoints import POSTGRES_URL_ENV
 from mycelium.coordination.errors import ServiceUnavailableError
 from mycelium.coordination.queue_check import QueueOutcome, queue_result
+from mycelium.coordination.results import Backend
+from mycelium.redaction import redact_url
 
 if TYPE_CHECKING:
     from mycelium.coordination.results import PatternResult
@@ -51,7 +53,7 @@ def preflight(url: str) -> None:
     Raises:
         ServiceUnavailableError: the message names the URL with the password masked.
     """
-    shown = mask_url(url)
+    shown = redact_url(url)
     try:
         with connect(url) as conn:
             conn.execute("SELECT 1")
@@ -287,7 +289,7 @@ def run_pg_taskqueue(
     claims = sum(worker.claimed for worker in team)
     return queue_result(
         outcome,
-        backend="postgres",
+        backend=Backend.POSTGRES,
         workers=workers,
         elapsed=elapsed,
         latencies_ns=[ns for worker in team for ns in worker.latencies_ns],

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Final
 
 from mycelium.coordination.crew import Crew
-from mycelium.coordination.results import Latency, PatternResult, Status
+from mycelium.coordination.results import Backend, Latency, Pattern, PatternResult, Status
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -116,10 +116,10 @@ def run_pubsub(
         problems.append(f"did not finish within {timeout_s:g} s")
     delivered = sum(len(sub.received) for sub in team)
     return PatternResult(
-        pattern="pubsub",
-        backend="redis",
+        pattern=Pattern.PUBSUB,
+        backend=Backend.REDIS,
         participants=subscribers,
-        status=Status.FAILED if problems else Status.PASSED,
+        status=Status.FAIL if problems else Status.PASS,
         duration_s=time.perf_counter() - started,
         throughput=delivered / elapsed if elapsed > 0 else None,
         throughput_unit="msg/s",

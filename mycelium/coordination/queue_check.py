@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
-from mycelium.coordination.results import Latency, PatternResult, Status
+from mycelium.coordination.results import Backend, Latency, Pattern, PatternResult, Status
 
 MAX_LISTED: Final = 5
 
@@ -54,7 +54,7 @@ def _listed(items: list[str]) -> str:
 def queue_result(
     outcome: QueueOutcome,
     *,
-    backend: str,
+    backend: Backend,
     workers: int,
     elapsed: float,
     latencies_ns: list[int],
@@ -65,10 +65,10 @@ def queue_result(
     """The task-queue row of either backend, judged by ``check_queue``."""
     problems = check_queue(outcome)
     return PatternResult(
-        pattern="taskqueue",
+        pattern=Pattern.TASKQUEUE,
         backend=backend,
         participants=workers,
-        status=Status.FAILED if problems else Status.PASSED,
+        status=Status.FAIL if problems else Status.PASS,
         duration_s=elapsed,
         throughput=outcome.tasks / elapsed if elapsed > 0 else None,
         throughput_unit="tasks/s",

@@ -9,15 +9,17 @@ surfaces as one and is explained by :func:`explain_loss`.
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import urlsplit
 
 import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
+from redis.utils import SENTINEL
 
-from mycelium.coordination.endpoints import REDIS_URL_ENV, mask_url
+from mycelium.coordination.endpoints import REDIS_URL_ENV
 from mycelium.coordination.errors import ServiceUnavailableError
+from mycelium.redaction import redact_url
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -28,15 +30,44 @@ SOCKET_TIMEOUT_S: Final = 10.0
 RECONNECT_WINDOW_S: Final = 5.0
 
 
-def connect(url: str, name: str = "mycelium-test") -> redis.Redis:
-    """A client for ``url``; it connects on first use."""
+def connect(url: str, name: str = "mycelium-test", budget_s: float | None = None) -> redis.Redis:
+    """A client for ``url``; it connects on first use.
+
+    With ``budget_s``, connecting, the handshake and every reply share that one deadline:
+    a server that accepts and then says nothing costs ``budget_s``, not a socket timeout
+    per read.
+    """
+    extra: dict[str, object] = {}
+    if budget_s is not None:
+        extra["connection_class"] = _bounded(url, time.monotonic() + budget_s)
     return redis.Redis.from_url(
         url,
-        socket_connect_timeout=CONNECT_TIMEOUT_S,
+        socket_connect_timeout=CONNECT_TIMEOUT_S if budget_s is None else budget_s,
         socket_timeout=SOCKET_TIMEOUT_S,
         retry=Retry(NoBackoff(), 0),
         client_name=name,
+        **extra,
     )
+
+
+def _bounded(url: str, deadline: float) -> type[redis.connection.AbstractConnection]:
+    scheme = url.partition("://")[0].lower()
+    base: type[redis.connection.AbstractConnection] = {
+        "rediss": redis.SSLConnection,
+        "unix": redis.UnixDomainSocketConnection,
+    }.get(scheme, redis.Connection)
+
+    class Bounded(base):  # type: ignore[valid-type,misc] # a base chosen at run time
+        def read_response(self, *args: Any, timeout: object = SENTINEL, **kwargs: Any) -> Any:
+            if timeout is SENTINEL:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    self.disconnect()
+                    raise redis.TimeoutError
+                timeout = left
+            return super().read_response(*args, timeout=timeout, **kwargs)
+
+    return Bounded
 
 
 def factory(url: str) -> Callable[[], redis.Redis]:
@@ -50,9 +81,9 @@ def preflight(url: str) -> str:
         ServiceUnavailableError: down, refusing the password, or not Redis; the message
             names the URL with the password masked and says what to change.
     """
-    shown = mask_url(url)
+    shown = redact_url(url)
     hint = f"give the right one with --redis-url or ${REDIS_URL_ENV}"
-    client = connect(url)
+    client = connect(url, budget_s=CONNECT_TIMEOUT_S)
     try:
         client.ping()
         return str(client.info("server")["run_id"])
@@ -92,7 +123,7 @@ def explain_loss(url: str, run_id: str, wait_s: float = RECONNECT_WINDOW_S) -> s
     A restarting server is down for a moment, so this keeps trying for ``wait_s`` before
     it calls the server stopped.
     """
-    shown = mask_url(url)
+    shown = redact_url(url)
     deadline = time.monotonic() + wait_s
     now: str | None = None
     while now is None:

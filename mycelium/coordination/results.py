@@ -6,12 +6,20 @@ import math
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from mycelium.status import Status
 
-class Status(StrEnum):
-    PASSED = "passed"  # the guarantee held
-    FAILED = "failed"  # the run finished and the check found a broken guarantee
-    ERROR = "error"  # the run itself could not finish (connection lost, timeout)
-    SKIPPED = "skipped"  # the service the pattern needs is not configured
+__all__ = ["Backend", "Latency", "Pattern", "PatternResult", "RunReport", "Status"]
+
+
+class Pattern(StrEnum):
+    PUBSUB = "pubsub"
+    TASKQUEUE = "taskqueue"
+    BARRIER = "barrier"
+
+
+class Backend(StrEnum):
+    REDIS = "redis"
+    POSTGRES = "postgres"
 
 
 @dataclass(frozen=True)
@@ -45,8 +53,8 @@ class PatternResult:
     figures a reader may want (redeliveries, generations) as plain data.
     """
 
-    pattern: str
-    backend: str
+    pattern: Pattern
+    backend: Backend
     participants: int
     status: Status
     duration_s: float
@@ -59,7 +67,7 @@ class PatternResult:
 
     @property
     def held(self) -> bool:
-        return self.status is Status.PASSED
+        return self.status is Status.PASS
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, replace
-from enum import StrEnum
 from typing import TYPE_CHECKING, Final
 
 import psycopg
@@ -19,11 +18,11 @@ import redis
 
 from mycelium.coordination import pg_taskqueue, redis_link
 from mycelium.coordination.barrier import run_barrier
-from mycelium.coordination.endpoints import mask_url
 from mycelium.coordination.keyspace import Keyspace, new_run_id
 from mycelium.coordination.pubsub import run_pubsub
-from mycelium.coordination.results import PatternResult, RunReport, Status
+from mycelium.coordination.results import Backend, Pattern, PatternResult, RunReport, Status
 from mycelium.coordination.taskqueue import run_taskqueue
+from mycelium.redaction import redact_url
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -34,12 +33,6 @@ log = logging.getLogger("mycelium")
 
 TTL_MARGIN_S: Final = 60
 DEFAULT_GENERATIONS: Final = 5
-
-
-class Pattern(StrEnum):
-    PUBSUB = "pubsub"
-    TASKQUEUE = "taskqueue"
-    BARRIER = "barrier"
 
 
 @dataclass(frozen=True)
@@ -81,10 +74,10 @@ def run_patterns(
         if redis_url is None:
             results.append(_skipped(pattern, settings, "Redis is not enabled or given"))
         else:
-            log.debug("running %s on %s", pattern.value, mask_url(redis_url))
+            log.debug("running %s on %s", pattern.value, redact_url(redis_url))
             results.append(_on_redis(pattern, settings, url=redis_url, server_id=server_id))
         if pattern is Pattern.TASKQUEUE and endpoints.postgres_url:
-            log.debug("running taskqueue on %s", mask_url(endpoints.postgres_url))
+            log.debug("running taskqueue on %s", redact_url(endpoints.postgres_url))
             results.append(_on_postgres(settings, url=endpoints.postgres_url))
     return RunReport(run_id=settings.run_id, results=tuple(results))
 
@@ -132,10 +125,10 @@ def _on_redis(
     except (redis.ConnectionError, redis.TimeoutError):
         why = redis_link.explain_loss(url, server_id)
     except redis.RedisError as exc:
-        why = f"Redis at {mask_url(url)} answered with an error: {exc}"
+        why = f"Redis at {redact_url(url)} answered with an error: {exc}"
     finally:
         _cleanup(url, keyspace)
-    return _error(pattern, "redis", settings, started, why)
+    return _error(pattern, Backend.REDIS, settings, started, why)
 
 
 def _audit_keys(result: PatternResult, url: str, keyspace: Keyspace) -> PatternResult:
@@ -148,7 +141,7 @@ def _audit_keys(result: PatternResult, url: str, keyspace: Keyspace) -> PatternR
     if not forever:
         return result
     problem = f"keys without a TTL: {', '.join(forever)}"
-    return replace(result, status=Status.FAILED, problems=(*result.problems, problem))
+    return replace(result, status=Status.FAIL, problems=(*result.problems, problem))
 
 
 def _cleanup(url: str, keyspace: Keyspace) -> None:
@@ -179,17 +172,17 @@ def _on_postgres(settings: RunSettings, *, url: str) -> PatternResult:
             ttl_s=settings.ttl_s,
         )
     except psycopg.OperationalError as exc:
-        why = f"lost the connection to PostgreSQL at {mask_url(url)} mid-run: {_first_line(exc)}"
+        why = f"lost the connection to PostgreSQL at {redact_url(url)} mid-run: {_first_line(exc)}"
     except psycopg.Error as exc:
-        why = f"PostgreSQL at {mask_url(url)} answered with an error: {_first_line(exc)}"
-    return _error(Pattern.TASKQUEUE, "postgres", settings, started, why)
+        why = f"PostgreSQL at {redact_url(url)} answered with an error: {_first_line(exc)}"
+    return _error(Pattern.TASKQUEUE, Backend.POSTGRES, settings, started, why)
 
 
 def _error(
-    pattern: Pattern, backend: str, settings: RunSettings, started: float, why: str
+    pattern: Pattern, backend: Backend, settings: RunSettings, started: float, why: str
 ) -> PatternResult:
     return PatternResult(
-        pattern=pattern.value,
+        pattern=pattern,
         backend=backend,
         participants=settings.participants,
         status=Status.ERROR,
@@ -200,10 +193,10 @@ def _error(
 
 def _skipped(pattern: Pattern, settings: RunSettings, why: str) -> PatternResult:
     return PatternResult(
-        pattern=pattern.value,
-        backend="redis",
+        pattern=pattern,
+        backend=Backend.REDIS,
         participants=settings.participants,
-        status=Status.SKIPPED,
+        status=Status.SKIP,
         duration_s=0.0,
         problems=(why,),
     )

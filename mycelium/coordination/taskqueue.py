@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from mycelium.coordination.crew import Crew
 from mycelium.coordination.queue_check import QueueOutcome, queue_result
+from mycelium.coordination.results import Backend
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -205,7 +206,7 @@ def run_taskqueue(
     redelivered = sum(worker.redelivered for worker in team)
     return queue_result(
         outcome,
-        backend="redis",
+        backend=Backend.REDIS,
         workers=workers,
         elapsed=elapsed,
         latencies_ns=[ns for worker in team for ns in worker.latencies_ns],

@@ -23,12 +23,14 @@ from urllib.parse import urlsplit
 
 from mycelium.detection._net import Answer, ClosedError, Deadline, describe_failure, failed
 from mycelium.detection.results import ProbeResult, Status
+from mycelium.redaction import truncate
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
 SERVICE: Final = "docker"
 DEFAULT_SOCKET: Final = "/var/run/docker.sock"
+_MAX_PORT: Final = 65535
 API_PREFIX: Final = "/v1.24"  # the oldest API our calls need; every daemon since 2016 serves it
 
 
@@ -117,14 +119,38 @@ class _UnixHTTPConnection(http.client.HTTPConnection):
         self.sock = sock
 
 
-def _connection(endpoint: DockerEndpoint, deadline: Deadline) -> http.client.HTTPConnection:
-    if endpoint.is_unix:
-        return _UnixHTTPConnection(endpoint.display, deadline)
-    parts = urlsplit(endpoint.url)
+class UnexpectedAnswerError(Exception):
+    """The daemon answered in JSON of another shape than the Engine API's."""
+
+
+def tcp_address(url: str) -> tuple[str, int]:
+    """Host and port of a ``tcp://`` or ``http://`` endpoint.
+
+    Raises:
+        ValueError: the URL is malformed or its port is not 1–65535; the text says which.
+    """
+    bad_port = f"its port is not a number from 1 to {_MAX_PORT}"
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        raise ValueError("not a valid URL (an IPv6 address needs its closing ']')") from None
+    try:
+        port = parts.port
+    except ValueError:
+        raise ValueError(bad_port) from None
+    if port is not None and not 1 <= port <= _MAX_PORT:
+        raise ValueError(bad_port)
     host = parts.hostname or "127.0.0.1"
     if host == "localhost":
         host = "127.0.0.1"  # skip the IPv6-first lookup
-    return http.client.HTTPConnection(host, parts.port or 2375, timeout=deadline.remaining())
+    return host, port or 2375
+
+
+def _connection(endpoint: DockerEndpoint, deadline: Deadline) -> http.client.HTTPConnection:
+    if endpoint.is_unix:
+        return _UnixHTTPConnection(endpoint.display, deadline)
+    host, port = tcp_address(endpoint.url)
+    return http.client.HTTPConnection(host, port, timeout=deadline.remaining())
 
 
 def _get(conn: http.client.HTTPConnection, path: str, deadline: Deadline) -> tuple[int, bytes]:
@@ -194,24 +220,42 @@ def probe_docker(
     )
 
 
+def _not_probed(endpoint: DockerEndpoint, env: Mapping[str, str]) -> tuple[Status, str] | None:
+    scheme = endpoint.url.split("://", 1)[0] if "://" in endpoint.url else ""
+    if scheme not in {"unix", "tcp", "http"}:
+        return (
+            Status.UNSUPPORTED,
+            (
+                f"{endpoint.source} is {endpoint.url}: {scheme or 'this'}:// endpoints are "
+                "not probed; check with `docker version`"
+            ),
+        )
+    if scheme == "tcp" and env.get("DOCKER_TLS_VERIFY"):
+        return (
+            Status.UNSUPPORTED,
+            (
+                f"{endpoint.display} needs TLS client certificates (DOCKER_TLS_VERIFY); "
+                "check with `docker version`"
+            ),
+        )
+    return None
+
+
 def _probe_endpoint(  # noqa: PLR0911 - one return per way a daemon check can end
     endpoint: DockerEndpoint, deadline: Deadline, env: Mapping[str, str]
 ) -> ProbeResult:
     answer = Answer(SERVICE, endpoint.display, None, deadline)
-    scheme = endpoint.url.split("://", 1)[0] if "://" in endpoint.url else ""
-    if scheme not in {"unix", "tcp", "http"}:
+    refused = _not_probed(endpoint, env)
+    if refused is not None:
+        return answer(*refused)
+    try:
+        conn = _connection(endpoint, deadline)
+    except ValueError as exc:
         return answer(
-            Status.UNSUPPORTED,
-            reason=f"{endpoint.source} is {endpoint.url}: {scheme or 'this'}:// endpoints are "
-            "not probed; check with `docker version`",
+            Status.ERROR,
+            reason=f"{endpoint.source} is {truncate(endpoint.url)!r}: {exc}; fix it "
+            "(tcp://127.0.0.1:2375 or unix:///var/run/docker.sock) or unset it",
         )
-    if scheme == "tcp" and env.get("DOCKER_TLS_VERIFY"):
-        return answer(
-            Status.UNSUPPORTED,
-            reason=f"{endpoint.display} needs TLS client certificates (DOCKER_TLS_VERIFY); "
-            "check with `docker version`",
-        )
-    conn = _connection(endpoint, deadline)
     try:
         status, headers, body = _get_with_headers(conn, "/_ping", deadline)
         if status != http.client.OK or body.strip() != b"OK":
@@ -223,7 +267,7 @@ def _probe_endpoint(  # noqa: PLR0911 - one return per way a daemon check can en
         version, details = _ping_facts(headers)
         if version is None:
             version, details = _version(conn, deadline)
-        published = _published(conn, deadline)
+        published, note = _published(conn, deadline)
     except (OSError, ClosedError, http.client.HTTPException) as exc:
         if isinstance(exc, http.client.HTTPException) and not isinstance(
             exc, http.client.RemoteDisconnected
@@ -247,20 +291,23 @@ def _probe_endpoint(  # noqa: PLR0911 - one return per way a daemon check can en
     details += (("source", endpoint.source),)
     if published is not None:
         details += (("published_ports", ",".join(str(p) for p in sorted(published))),)
-    return answer(
-        Status.AVAILABLE,
-        version=version,
-        details=details,
-    )
+    return answer(Status.AVAILABLE, reason=note, version=version, details=details)
 
 
-def _published(conn: http.client.HTTPConnection, deadline: Deadline) -> frozenset[int] | None:
-    """Published ports; the daemon already answered /_ping, so a slow answer here leaves
-    them unknown instead of making Docker look absent."""
+def _published(
+    conn: http.client.HTTPConnection, deadline: Deadline
+) -> tuple[frozenset[int] | None, str | None]:
+    """Published ports; the daemon already answered /_ping, so a slow or unexpected answer
+    here leaves them unknown instead of making Docker look absent."""
     try:
-        return _published_ports(conn, deadline)
+        return _published_ports(conn, deadline), None
+    except UnexpectedAnswerError:
+        return None, (
+            f"unexpected answer to GET {API_PREFIX}/containers/json (not the Engine API's "
+            "shape); published ports unknown"
+        )
     except (OSError, ClosedError, http.client.HTTPException):
-        return None
+        return None, None
 
 
 def _version(
@@ -298,12 +345,21 @@ def _published_ports(conn: http.client.HTTPConnection, deadline: Deadline) -> fr
         containers = json.loads(body)
     except ValueError:
         return None
+    # Whatever answers on a Docker socket may send any JSON: every shape is checked.
+    if not isinstance(containers, list):
+        raise UnexpectedAnswerError
     ports: set[int] = set()
-    for container in containers if isinstance(containers, list) else []:
-        for port in container.get("Ports") or [] if isinstance(container, dict) else []:
-            public = port.get("PublicPort") if isinstance(port, dict) else None
-            if isinstance(public, int):
-                ports.add(public)
+    for container in containers:
+        listed = container.get("Ports") if isinstance(container, dict) else None
+        if not isinstance(listed, list):
+            raise UnexpectedAnswerError
+        for port in listed:
+            public = port.get("PublicPort") if isinstance(port, dict) else "?"
+            if public is None:
+                continue  # exposed, not published
+            if not isinstance(public, int) or isinstance(public, bool):
+                raise UnexpectedAnswerError
+            ports.add(public)
     return frozenset(ports)
 
 

@@ -12,7 +12,6 @@ import difflib
 import hashlib
 import json
 import os
-import re
 import stat
 from dataclasses import dataclass
 from enum import StrEnum
@@ -22,14 +21,12 @@ from mycelium.errors import UserError
 from mycelium.fileio import atomic_write
 from mycelium.generators.envfile import PROJECT_VARIABLE
 from mycelium.generators.plan import SECRET_MODE, Plan, PlannedFile
+from mycelium.redaction import redact_env_text
 
 if TYPE_CHECKING:
     from pathlib import Path
 
 MANIFEST: Final = ".mycelium-generated.json"
-_ENV_VALUE: Final = re.compile(
-    r"^(?P<head>\s*(?:export\s+)?[A-Za-z_][A-Za-z0-9_]*\s*=\s*)(?P<value>.*)$"
-)
 
 
 class Action(StrEnum):
@@ -200,21 +197,7 @@ def conflict_message(conflicts: tuple[FileChange, ...]) -> str:
 
 def mask_secrets(text: str) -> str:
     """``.env`` text with each value replaced by a short fingerprint, safe to print."""
-    masked: list[str] = []
-    for line in text.splitlines(keepends=True):
-        match = _ENV_VALUE.match(line.rstrip("\n"))
-        if match is None or line.lstrip().startswith("#") or _is_public(line):
-            masked.append(line)
-            continue
-        value = match["value"]
-        fingerprint = hashlib.sha256(value.encode("utf-8")).hexdigest()[:8]
-        end = "\n" if line.endswith("\n") else ""
-        masked.append(f"{match['head']}<secret sha256:{fingerprint}>{end}")
-    return "".join(masked)
-
-
-def _is_public(line: str) -> bool:
-    return line.startswith(f"{PROJECT_VARIABLE}=")
+    return redact_env_text(text, public=(PROJECT_VARIABLE,))
 
 
 def unified_diff(change: FileChange) -> str:

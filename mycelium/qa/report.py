@@ -7,23 +7,15 @@ the contract between ``mycelium-qa`` on a host and ``invoke qa`` on the maintain
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 from typing import Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from mycelium.status import Status
+
+__all__ = ["REPORT_SCHEMA_VERSION", "CheckResult", "Origin", "QAReport", "Status", "Summary"]
+
 REPORT_SCHEMA_VERSION: Final = 1
-
-
-class Status(StrEnum):
-    PASS = "pass"  # noqa: S105 - a status, not a password
-    FAIL = "fail"  # the product is wrong
-    SKIP = "skip"  # the host lacks a capability; the reason says which
-    ERROR = "error"  # the check itself broke
-
-    @property
-    def mark(self) -> str:
-        return {"pass": "✓", "fail": "✗", "skip": "–", "error": "!"}[self.value]
 
 
 class _Model(BaseModel):

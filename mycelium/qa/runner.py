@@ -23,17 +23,18 @@ def run_check(check: Check, ctx: QAContext, scrubber: Scrubber) -> CheckResult:
     A thread cannot be killed: a hung check is abandoned (daemon thread) and its result
     ignored, and the checks themselves bound every subprocess and socket they use.
     """
-    outcome: dict[str, Any] = {}
+    # The worker fills in exactly one status with its (error text, details).
+    outcome: dict[Status, tuple[str | None, dict[str, Any]]] = {}
 
     def target() -> None:
         try:
-            outcome["details"] = check.run(ctx) or {}
+            outcome[Status.PASS] = (None, check.run(ctx) or {})
         except CheckSkippedError as exc:
-            outcome["skip"] = str(exc)
+            outcome[Status.SKIP] = (str(exc), {})
         except CheckFailedError as exc:
-            outcome["fail"] = (str(exc), exc.details)
+            outcome[Status.FAIL] = (str(exc), exc.details)
         except Exception as exc:  # noqa: BLE001 - any other exception is the check's own error
-            outcome["error"] = f"{type(exc).__name__}: {exc}"
+            outcome[Status.ERROR] = (f"{type(exc).__name__}: {exc}", {})
 
     started = time.perf_counter()
     worker = threading.Thread(target=target, name=f"qa-{check.name}", daemon=True)
@@ -42,16 +43,10 @@ def run_check(check: Check, ctx: QAContext, scrubber: Scrubber) -> CheckResult:
     duration = round(time.perf_counter() - started, 4)
     error: str | None
     details: dict[str, Any]
-    if worker.is_alive():
+    if worker.is_alive() or not outcome:
         status, error, details = Status.ERROR, f"timed out after {check.timeout_s:g}s", {}
-    elif "skip" in outcome:
-        status, error, details = Status.SKIP, outcome["skip"], {}
-    elif "fail" in outcome:
-        status, (error, details) = Status.FAIL, outcome["fail"]
-    elif "error" in outcome:
-        status, error, details = Status.ERROR, outcome["error"], {}
     else:
-        status, error, details = Status.PASS, None, outcome["details"]
+        [(status, (error, details))] = outcome.items()
     return CheckResult(
         test=check.name,
         category=check.category,

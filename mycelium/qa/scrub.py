@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from mycelium.redaction import MASK, is_secret_name, redact_text
+
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
 _IPV4 = re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d.])")
-_SECRETS = re.compile(r"(?i)((?:password|passwd|token|secret)[\"']?\s*[:=]\s*[\"']?)[^\s\"',}]+")
-_URL_PASSWORD = re.compile(r"(?i)(\b[a-z][a-z0-9+.-]*://[^:/@\s]*:)[^@/\s]+@")
 
 
 @dataclass(frozen=True)
@@ -46,8 +46,7 @@ class Scrubber:
         return cls(tuple(ordered))
 
     def text(self, value: str) -> str:
-        out = _URL_PASSWORD.sub(r"\1***@", value)
-        out = _SECRETS.sub(r"\1***", out)
+        out = redact_text(value)
         for needle, placeholder in self.replacements:
             out = _replace_word(out, needle, placeholder)
         return _IPV4.sub(_mask_ip, out)
@@ -56,7 +55,10 @@ class Scrubber:
         if isinstance(value, str):
             return self.text(value)
         if isinstance(value, dict):
-            return {self.text(str(k)): self.data(v) for k, v in value.items()}
+            return {
+                self.text(str(k)): MASK if is_secret_name(k) and v else self.data(v)
+                for k, v in value.items()
+            }
         if isinstance(value, list | tuple):
             return [self.data(v) for v in value]
         return value

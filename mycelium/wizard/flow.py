@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Final
 
 from mycelium.config.loader import validate_data
 from mycelium.config.models import DeploymentMethod, MyceliumConfig, TaskQueueBackend
+from mycelium.redaction import quoted, truncate
 from mycelium.wizard.questions import SERVICES, Answer, AnswerError, Choice, Kind, Question
 
 if TYPE_CHECKING:
@@ -164,7 +165,7 @@ def check(
         if text not in question.choice_values():
             raise AnswerError(
                 question,
-                f"{text!r} is not a choice; use one of {', '.join(question.choice_values())}",
+                f"{quoted(text)} is not a choice; use one of {', '.join(question.choice_values())}",
             )
         return text
     if question.kind is Kind.CONFIRM:
@@ -182,7 +183,7 @@ def _check_services(question: Question, value: Answer) -> tuple[str, ...]:
     unknown = [name for name in names if name not in SERVICES]
     if unknown:
         raise AnswerError(
-            question, f"{unknown[0]!r} is not a service; choose from {', '.join(SERVICES)}"
+            question, f"{quoted(unknown[0])} is not a service; choose from {', '.join(SERVICES)}"
         )
     if not names:
         raise AnswerError(question, f"choose at least one of {', '.join(SERVICES)}")
@@ -197,7 +198,7 @@ def _check_confirm(question: Question, value: Answer) -> bool:
         return True
     if text in NO:
         return False
-    raise AnswerError(question, f"{value!r} is not yes or no; answer y or n")
+    raise AnswerError(question, f"{quoted(str(value))} is not yes or no; answer y or n")
 
 
 def _check_port(
@@ -206,9 +207,11 @@ def _check_port(
     try:
         port = int(text.strip())
     except ValueError:
-        raise AnswerError(question, f"{text.strip()!r} is not a port number; use 1–65535") from None
+        raise AnswerError(
+            question, f"{quoted(text.strip())} is not a port number; use 1–65535"
+        ) from None
     if not 1 <= port <= 65535:  # noqa: PLR2004 - the TCP port range
-        raise AnswerError(question, f"{port} is not a valid port; use 1–65535")
+        raise AnswerError(question, f"{truncate(text.strip())} is not a valid port; use 1–65535")
     name = question.key.removeprefix(PORT_PREFIX)
     chosen = chosen_ports(ctx, answers)
     for other, other_port in chosen.items():

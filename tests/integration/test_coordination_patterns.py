@@ -19,14 +19,14 @@ import pytest
 import redis
 from psycopg import sql
 
-from mycelium.coordination import Status
+from mycelium.coordination import Backend, Pattern, Status
 from mycelium.coordination.barrier import Participant, run_barrier
 from mycelium.coordination.endpoints import Endpoints
 from mycelium.coordination.keyspace import Keyspace, new_run_id
 from mycelium.coordination.pg_taskqueue import PgWorker, Tables, run_pg_taskqueue
 from mycelium.coordination.pubsub import Subscriber, run_pubsub
 from mycelium.coordination.redis_link import factory
-from mycelium.coordination.runner import Pattern, run_patterns
+from mycelium.coordination.runner import run_patterns
 from mycelium.coordination.taskqueue import GROUP, QueueKeys, StreamWorker, run_taskqueue
 
 if TYPE_CHECKING:
@@ -73,7 +73,7 @@ def test_pubsub_delivers_every_message_to_every_subscriber_in_order(
         messages=300,
         timeout_s=TIMEOUT_S,
     )
-    assert result.status is Status.PASSED, result.problems
+    assert result.status is Status.PASS, result.problems
     assert result.details == {"messages": 300, "delivered": 1500}
     assert result.latency is not None
     assert result.latency.count == 1500
@@ -106,7 +106,7 @@ def test_pubsub_reports_a_subscriber_that_loses_messages(
         timeout_s=TIMEOUT_S,
         subscriber_class=LossySubscriber,
     )
-    assert result.status is Status.FAILED
+    assert result.status is Status.FAIL
     assert result.problems == ("subscriber 2 missed 7 of 50 messages (#3, #10, #17, #24, #31, …)",)
 
 
@@ -121,7 +121,7 @@ def test_pubsub_reports_a_message_received_twice(
         timeout_s=TIMEOUT_S,
         subscriber_class=EchoingSubscriber,
     )
-    assert result.status is Status.FAILED
+    assert result.status is Status.FAIL
     assert "subscriber 0 received #10 more than once" in result.problems
 
 
@@ -140,7 +140,7 @@ def test_taskqueue_does_every_task_once_although_a_worker_dies_mid_task(
         timeout_s=TIMEOUT_S,
         visibility_ms=200,
     )
-    assert result.status is Status.PASSED, result.problems
+    assert result.status is Status.PASS, result.problems
     # The victim finished one task, then died after the effect of the second, before its
     # acknowledgement, holding the third: both are delivered again, once each.
     assert result.details["killed_worker_held"] == 2
@@ -188,7 +188,7 @@ def test_taskqueue_reports_a_task_lost_by_a_worker_that_acks_before_working(
     redis_server: RedisServer,
 ) -> None:
     result = run_broken_queue(keyspace, redis_server, AckFirstWorker)
-    assert result.status is Status.FAILED
+    assert result.status is Status.FAIL
     assert result.problems == ("1 of 30 tasks were never done (#1)",)
 
 
@@ -197,7 +197,7 @@ def test_taskqueue_reports_a_task_done_twice_without_an_idempotent_completion(
     redis_server: RedisServer,
 ) -> None:
     result = run_broken_queue(keyspace, redis_server, NonIdempotentWorker)
-    assert result.status is Status.FAILED
+    assert result.status is Status.FAIL
     assert result.problems == (
         "1 tasks were done more than once (#1); their effects happened twice",
     )
@@ -217,7 +217,7 @@ def test_barrier_lets_nobody_through_before_everyone_arrived(
         generations=6,
         timeout_s=TIMEOUT_S,
     )
-    assert result.status is Status.PASSED, result.problems
+    assert result.status is Status.PASS, result.problems
     assert client.llen(space.key("log")) == 2 * 5 * 6
     assert all(client.ttl(key) > 0 for key in space.keys(client))
 
@@ -249,7 +249,7 @@ def test_barrier_reports_a_participant_that_passes_without_waiting(
         timeout_s=TIMEOUT_S,
         participant_class=ImpatientParticipant,
     )
-    assert result.status is Status.FAILED
+    assert result.status is Status.FAIL
     assert any(
         problem.startswith("generation 0: participant ")
         and problem.endswith("before participant 0 arrived (the barrier released early)")
@@ -268,7 +268,7 @@ def test_a_slow_participant_holds_everyone_at_the_barrier(
         timeout_s=TIMEOUT_S,
         participant_class=SlowParticipant,
     )
-    assert result.status is Status.PASSED, result.problems
+    assert result.status is Status.PASS, result.problems
 
 
 # --- the runner --------------------------------------------------------------------------
@@ -310,7 +310,7 @@ def test_postgres_queue_does_every_task_once_although_a_worker_dies_mid_task(
         timeout_s=TIMEOUT_S,
         ttl_s=90,
     )
-    assert result.status is Status.PASSED, result.problems
+    assert result.status is Status.PASS, result.problems
     assert result.details["killed_worker_held"] == 1
     assert result.details["redelivered"] == 1
     with psycopg.connect(postgres_server.dsn) as conn:
@@ -344,7 +344,7 @@ def test_postgres_queue_reports_a_task_lost_by_a_worker_that_acks_before_working
         ttl_s=90,
         worker_class=PgAckFirstWorker,
     )
-    assert result.status is Status.FAILED
+    assert result.status is Status.FAIL
     assert result.problems == ("1 of 20 tasks were never done (#1)",)
 
 
@@ -366,7 +366,7 @@ def test_a_crashed_runs_expired_schema_is_dropped_by_the_next_run(
         timeout_s=TIMEOUT_S,
         ttl_s=90,
     )
-    assert result.status is Status.PASSED, result.problems
+    assert result.status is Status.PASS, result.problems
     with psycopg.connect(postgres_server.dsn, autocommit=True) as conn:
         names = conn.execute(
             "SELECT nspname FROM pg_namespace WHERE nspname LIKE 'mycelium_test_%' ORDER BY 1"
@@ -384,7 +384,7 @@ def test_a_key_written_without_a_ttl_fails_the_pattern(
     space = keyspace("barrier")
     client.set(space.key("forever"), "1")
     client.set(space.key("mortal"), "1", ex=60)
-    passed = PatternResult("barrier", "redis", 2, Status.PASSED, 0.1)
+    passed = PatternResult(Pattern.BARRIER, Backend.REDIS, 2, Status.PASS, 0.1)
     audited = _audit_keys(passed, redis_server.url, space)
-    assert audited.status is Status.FAILED
+    assert audited.status is Status.FAIL
     assert audited.problems == (f"keys without a TTL: {space.key('forever')}",)

@@ -58,10 +58,10 @@ def test_the_default_run_checks_every_pattern_on_redis_and_postgres(
     ]  # fmt: skip
     rows = [line.split()[:5] for line in lines[2:]]
     assert rows == [
-        ["pubsub", "redis", "4", "✓", "passed"],
-        ["taskqueue", "redis", "4", "✓", "passed"],
-        ["taskqueue", "postgres", "4", "✓", "passed"],
-        ["barrier", "redis", "4", "✓", "passed"],
+        ["pubsub", "redis", "4", "✓", "pass"],
+        ["taskqueue", "redis", "4", "✓", "pass"],
+        ["taskqueue", "postgres", "4", "✓", "pass"],
+        ["barrier", "redis", "4", "✓", "pass"],
     ]
     assert "200 tasks, 2 redelivered after a worker was killed" in result.stdout
     assert f"Redis: {redis_server.url} (from --redis-url)" in result.stderr
@@ -78,7 +78,7 @@ def test_json_output_carries_each_result_and_its_figures(
     assert data["held"] is True
     [queue] = data["results"]
     assert queue["pattern"] == "taskqueue"
-    assert queue["status"] == "passed"
+    assert queue["status"] == "pass"
     assert queue["details"]["tasks"] == 40
     assert queue["details"]["redelivered"] == 2
     assert queue["throughput_unit"] == "tasks/s"
@@ -220,3 +220,26 @@ def test_bad_options_are_usage_errors(
     result = mt(*args)
     assert result.returncode == 2
     assert message in result.stderr
+
+
+def test_a_silent_redis_is_reported_within_the_budget_the_message_states(
+    mt: Callable[..., subprocess.CompletedProcess[str]],
+) -> None:
+    from mycelium.coordination.redis_link import CONNECT_TIMEOUT_S
+    from mycelium.qa.resources import SilentListener
+
+    listener = SilentListener().start()
+    try:
+        started = time.monotonic()
+        result = mt("--redis-url", f"redis://127.0.0.1:{listener.port}/0")
+        elapsed = time.monotonic() - started
+    finally:
+        listener.stop()
+    assert_clean_error(result)
+    assert result.stderr.splitlines()[-1] == (
+        f"mycelium-test: error: Redis at redis://127.0.0.1:{listener.port}/0 did not answer "
+        f"within {CONNECT_TIMEOUT_S:.0f} s"
+    )
+    # The stated time is the real one: one deadline over connect, handshake and replies
+    # (the margin is the interpreter's start-up, not slack for a second wait).
+    assert elapsed < CONNECT_TIMEOUT_S + 2.0, elapsed

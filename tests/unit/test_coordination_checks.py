@@ -6,10 +6,18 @@ import pytest
 
 from mycelium.config import MyceliumConfig
 from mycelium.coordination.barrier import check_barrier
-from mycelium.coordination.endpoints import choose, mask_url
+from mycelium.coordination.endpoints import choose
 from mycelium.coordination.pubsub import Subscriber, check_pubsub
 from mycelium.coordination.queue_check import QueueOutcome, check_queue
-from mycelium.coordination.results import Latency, PatternResult, RunReport, Status
+from mycelium.coordination.results import (
+    Backend,
+    Latency,
+    Pattern,
+    PatternResult,
+    RunReport,
+    Status,
+)
+from mycelium.redaction import redact_url
 
 
 def subscriber(index: int, received: list[int]) -> Subscriber:
@@ -100,8 +108,8 @@ def test_latency_percentiles_are_nearest_rank_in_milliseconds() -> None:
 
 
 def test_a_report_holds_only_when_every_result_passed() -> None:
-    passed = PatternResult("pubsub", "redis", 2, Status.PASSED, 0.1)
-    skipped = PatternResult("barrier", "redis", 2, Status.SKIPPED, 0.0)
+    passed = PatternResult(Pattern.PUBSUB, Backend.REDIS, 2, Status.PASS, 0.1)
+    skipped = PatternResult(Pattern.BARRIER, Backend.REDIS, 2, Status.SKIP, 0.0)
     assert RunReport("r", (passed,)).held
     assert not RunReport("r", (passed, skipped)).held
     assert not RunReport("r", ()).held
@@ -118,7 +126,7 @@ def test_a_report_holds_only_when_every_result_passed() -> None:
     ],
 )
 def test_urls_are_shown_with_the_password_masked(url: str, shown: str) -> None:
-    assert mask_url(url) == shown
+    assert redact_url(url) == shown
 
 
 def test_flags_win_over_the_environment_and_the_configuration(
@@ -165,3 +173,10 @@ def test_a_disabled_service_is_not_tested(monkeypatch: pytest.MonkeyPatch) -> No
     config = MyceliumConfig.model_validate({"services": {"postgres": {"enabled": False}}})
     chosen = choose(redis_url=None, postgres_url=None, config=config, config_path="c")
     assert chosen.postgres_url is None
+
+
+def test_patterns_and_qa_checks_share_one_status_vocabulary() -> None:
+    from mycelium.qa.report import Status as QAStatus
+
+    assert Status is QAStatus
+    assert [s.value for s in Status] == ["pass", "fail", "skip", "error"]

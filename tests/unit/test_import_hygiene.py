@@ -23,10 +23,11 @@ PRODUCT = (
     "mycelium.fileio",
     "mycelium.generators",
     "mycelium.qa",
+    "mycelium.redaction",
+    "mycelium.status",
     "mycelium.wizard",
 )
 MAINTAINER = ("mycelium.release",)
-OPTIONAL_PRODUCT = ("mycelium.redaction", "mycelium.status")  # leaf modules, when present
 FORBIDDEN = ("fabric", "paramiko", "github", "git", "invoke", "tomlkit", "regex")
 
 
@@ -41,7 +42,7 @@ def _under(name: str, roots: tuple[str, ...]) -> bool:
 
 
 def product_modules() -> list[str]:
-    return [m for m in all_modules() if _under(m, PRODUCT + OPTIONAL_PRODUCT)]
+    return [m for m in all_modules() if _under(m, PRODUCT)]
 
 
 def loaded_after(code: str) -> set[str]:
@@ -54,9 +55,7 @@ def loaded_after(code: str) -> set[str]:
 
 def test_every_module_is_declared_product_or_maintainer() -> None:
     undeclared = [
-        m
-        for m in all_modules()
-        if m != "mycelium" and not _under(m, PRODUCT + OPTIONAL_PRODUCT + MAINTAINER)
+        m for m in all_modules() if m != "mycelium" and not _under(m, PRODUCT + MAINTAINER)
     ]
     assert undeclared == []
 

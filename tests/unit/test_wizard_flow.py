@@ -255,6 +255,33 @@ def test_an_invalid_answer_names_the_question(key: str, given: Answer, message: 
     assert str(caught.value) == message
 
 
+@pytest.mark.parametrize(
+    ("key", "given"),
+    [
+        ("services", ("x" * 10_000_000,)),
+        ("port.redis", "7" * 4000),
+        ("port.redis", "x" * 10_000_000),
+        ("method", "x" * 10_000_000),
+        ("confirm", "x" * 10_000_000),
+    ],
+)
+def test_a_huge_answer_is_echoed_as_its_start_and_its_length(key: str, given: Answer) -> None:
+    replies: dict[str, Answer] = {
+        "services": ("redis", "postgres"),
+        "port.redis": "6379",
+        "port.postgres": "5432",
+        "method": "justfile",
+        "output_dir": "deploy",
+        "confirm": True,
+        key: given,
+    }
+    with pytest.raises(AnswerError) as caught:
+        answer_all(context(), replies)
+    message = str(caught.value)
+    assert len(message) < 300, message[:300]
+    assert " characters)" in message
+
+
 def test_the_end_of_input_names_the_missing_question() -> None:
     ctx = context(details=False)
     with pytest.raises(AnswerError) as caught:
