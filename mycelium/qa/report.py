@@ -6,16 +6,37 @@ the contract between ``mycelium-qa`` on a host and ``invoke qa`` on the maintain
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
-from typing import Any, Final, Literal
+from typing import Annotated, Any, Final, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from mycelium.status import Status
 
 __all__ = ["REPORT_SCHEMA_VERSION", "CheckResult", "Origin", "QAReport", "Status", "Summary"]
 
 REPORT_SCHEMA_VERSION: Final = 1
+
+
+# A report comes from a host and is read on the maintainer's machine: every string in it is
+# bounded, and the ones shown in tables are of the checklist's own shape.
+Name = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
+Label = Annotated[str, StringConstraints(pattern=r"^[^\x00-\x1f\x7f-\x9f]{0,128}$")]
+Token = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:@+!-]{0,127}$")]
+MAX_ERROR_CHARS: Final = 20_000
+# An inventory alias: one plain path component (the maintainer side files reports under it).
+HOST_ALIAS_PATTERN: Final = r"^(?!\.\.?$)(?!-)[A-Za-z0-9._@+:\[\]-]{1,128}$"
+
+
+def _host_alias(value: str) -> str:
+    # pydantic's own regex engine has no lookahead: this one is checked with Python's.
+    if not re.match(HOST_ALIAS_PATTERN, value):
+        raise ValueError("not an inventory alias (letters, digits and . _ - @ : only)")
+    return value
+
+
+HostAlias = Annotated[str, AfterValidator(_host_alias)]
 
 
 class _Model(BaseModel):
@@ -25,26 +46,26 @@ class _Model(BaseModel):
 class Origin(_Model):
     """Proof of where a report comes from; a stale report does not match the current run."""
 
-    run_id: str | None = None
+    run_id: Token | None = None
     wheel_sha256: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
     git_commit: str | None = Field(default=None, pattern=r"^[0-9a-f]{7,40}$")
 
 
 class PlatformInfo(_Model):
-    os: str
-    os_version: str
-    distro: str | None
-    python_version: str
-    architecture: str
+    os: Label
+    os_version: Label
+    distro: Label | None
+    python_version: Label
+    architecture: Label
     wsl: bool
 
 
 class CheckResult(_Model):
-    test: str
-    category: str
+    test: Name
+    category: Name
     status: Status
     duration: float = Field(ge=0, description="seconds")
-    error: str | None = None
+    error: str | None = Field(default=None, max_length=MAX_ERROR_CHARS)
     details: dict[str, Any] = Field(default_factory=dict)
 
 
@@ -72,13 +93,13 @@ class Summary(_Model):
 
 class QAReport(_Model):
     schema_version: Literal[1] = REPORT_SCHEMA_VERSION
-    host_alias: str | None = None
+    host_alias: HostAlias | None = None
     origin: Origin = Field(default_factory=Origin)
     platform: PlatformInfo
-    mycelium_version: str
+    mycelium_version: Token
     started_at: datetime
     finished_at: datetime
-    results: list[CheckResult]
+    results: list[CheckResult] = Field(max_length=1000)
     summary: Summary
 
     @property

@@ -5,6 +5,9 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
 
+import pytest
+from pydantic import ValidationError
+
 from mycelium.qa.report import CheckResult, PlatformInfo, QAReport, Status, Summary
 from mycelium.release.qa.cells import Cell, CellState
 from mycelium.release.qa.render import junit, render_markdown, render_text
@@ -62,10 +65,12 @@ def test_the_terminal_never_receives_a_hosts_control_characters() -> None:
 
 def test_junit_stays_well_formed_with_a_hostile_report() -> None:
     now = datetime.now(tz=UTC)
-    results = [CheckResult(test=HOSTILE, category="x", status=Status.FAIL, duration=0.1,
-                           error=HOSTILE)]  # fmt: skip
-    report = QAReport(platform=LINUX, mycelium_version="1.0.0", started_at=now,
-                      finished_at=now, results=results, summary=Summary.of(results))  # fmt: skip
+    # Built without validation: the renderer must hold even where the schema would not.
+    results = [CheckResult.model_construct(test=HOSTILE, category="x", status=Status.FAIL,
+                                           duration=0.1, error=HOSTILE, details={})]  # fmt: skip
+    report = QAReport.model_construct(platform=LINUX, mycelium_version="1.0.0", started_at=now,
+                                      finished_at=now, results=results,
+                                      summary=Summary.of(results))  # fmt: skip
     cells = [
         cell("a", "python3.11", CellState.FAILED, passed=0, total=1),
         cell("b", "python3.11", CellState.ERROR, message=HOSTILE),
@@ -74,3 +79,33 @@ def test_junit_stays_well_formed_with_a_hostile_report() -> None:
     cases = [case.attrib["name"] for case in root.iter("testcase")]
     assert len(cases) == 2
     assert cases[0].startswith("evil\\x1b]0;owned\\x07")
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("test", HOSTILE), ("test", "x" * 65), ("category", "Detection"), ("test", "a|b")],
+)
+def test_the_report_schema_refuses_names_outside_the_checklists_vocabulary(
+    field: str, value: str
+) -> None:
+    good = {"test": "version", "category": "installation", "status": "pass", "duration": 0.1}
+    with pytest.raises(ValidationError):
+        CheckResult.model_validate({**good, field: value})
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("host_alias", "../../x"), ("host_alias", "a\x1b[2J"), ("mycelium_version", "1.0\n| x |")],
+)
+def test_the_report_schema_refuses_hostile_header_strings(field: str, value: str) -> None:
+    now = datetime.now(tz=UTC).isoformat()
+    data = {"platform": LINUX.model_dump(), "mycelium_version": "1.0.0", "started_at": now,
+            "finished_at": now, "results": [], "summary": Summary.of([]).model_dump()}  # fmt: skip
+    QAReport.model_validate(data)  # the baseline is valid
+    with pytest.raises(ValidationError):
+        QAReport.model_validate({**data, field: value})
+
+
+def test_platform_strings_with_control_characters_are_refused() -> None:
+    with pytest.raises(ValidationError):
+        PlatformInfo.model_validate({**LINUX.model_dump(), "distro": "ubuntu\x1b[31m"})

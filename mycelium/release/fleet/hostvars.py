@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Final
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError, field_validator
 
 from mycelium.errors import InventoryError
+from mycelium.qa.report import HOST_ALIAS_PATTERN
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -23,8 +24,9 @@ if TYPE_CHECKING:
 PREFIX: Final = "mycelium_"
 DEFAULT_PYTHONS: Final = ("python3",)
 # Host aliases and interpreter labels become path components (reports/<v>/<host>/<python>/):
-# letters, digits and . _ - @ + : only, never "." or "..", never a leading "-".
-_COMPONENT: Final = re.compile(r"^(?!\.\.?$)(?!-)[A-Za-z0-9._@+:\[\]-]{1,128}$")
+# letters, digits and . _ - @ + : only, never "." or "..", never a leading "-"; the same
+# rule the report schema applies to the alias a host reports.
+_COMPONENT: Final = re.compile(HOST_ALIAS_PATTERN)
 _TRUE: Final = frozenset({"true", "yes", "on", "1", "y"})
 _FALSE: Final = frozenset({"false", "no", "off", "0", "n"})
 
