@@ -185,6 +185,16 @@ def test_rerunning_on_an_existing_config_changes_only_what_was_answered() -> Non
     assert config.revealed() == base.revealed()
 
 
+VALID_REPLIES: dict[str, Answer] = {
+    "services": ("redis", "postgres"),
+    "port.redis": "6379",
+    "port.postgres": "5432",
+    "method": "justfile",
+    "output_dir": "deploy",
+    "confirm": True,
+}
+
+
 @pytest.mark.parametrize(
     ("key", "given", "message"),
     [
@@ -241,15 +251,7 @@ def test_rerunning_on_an_existing_config_changes_only_what_was_answered() -> Non
     ],
 )
 def test_an_invalid_answer_names_the_question(key: str, given: Answer, message: str) -> None:
-    replies: dict[str, Answer] = {
-        "services": ("redis", "postgres"),
-        "port.redis": "6379",
-        "port.postgres": "5432",
-        "method": "justfile",
-        "output_dir": "deploy",
-        "confirm": True,
-        key: given,
-    }
+    replies: dict[str, Answer] = {**VALID_REPLIES, key: given}
     with pytest.raises(AnswerError) as caught:
         answer_all(context(), replies)
     assert str(caught.value) == message
@@ -266,15 +268,7 @@ def test_an_invalid_answer_names_the_question(key: str, given: Answer, message: 
     ],
 )
 def test_a_huge_answer_is_echoed_as_its_start_and_its_length(key: str, given: Answer) -> None:
-    replies: dict[str, Answer] = {
-        "services": ("redis", "postgres"),
-        "port.redis": "6379",
-        "port.postgres": "5432",
-        "method": "justfile",
-        "output_dir": "deploy",
-        "confirm": True,
-        key: given,
-    }
+    replies: dict[str, Answer] = {**VALID_REPLIES, key: given}
     with pytest.raises(AnswerError) as caught:
         answer_all(context(), replies)
     message = str(caught.value)
