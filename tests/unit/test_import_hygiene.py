@@ -13,6 +13,7 @@ import mycelium
 PACKAGE = Path(mycelium.__file__).parent
 # The product, declared: a new package must be put on one side or the other on purpose.
 PRODUCT = (
+    "mycelium.bench",
     "mycelium.binaries",
     "mycelium.cli",
     "mycelium.config",
