@@ -7,7 +7,6 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from mycelium.config.messages import validation_problems
 from mycelium.config.migrations import OLDEST_SUPPORTED, migrate
 from mycelium.config.models import CURRENT_SCHEMA_VERSION, MyceliumConfig
 from mycelium.config.yaml_document import YamlDocument, parse_yaml
@@ -54,6 +53,9 @@ def validate_data(data: Any, source: str, doc: YamlDocument | None = None) -> My
     try:
         return MyceliumConfig.model_validate(data)
     except ValidationError as exc:
+        # The messages (difflib, the schema walk) load only when there is a problem to tell.
+        from mycelium.config.messages import validation_problems  # noqa: PLC0415
+
         problems = tuple(validation_problems(exc, source, doc))
         count = exc.error_count()
         noun = "problem" if count == 1 else "problems"

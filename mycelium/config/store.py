@@ -20,12 +20,7 @@ import stat
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
-import yaml
-from filelock import FileLock, Timeout
-
-from mycelium.config.loader import LoadedConfig, load_text
-from mycelium.config.models import MyceliumConfig
-from mycelium.config.yaml_document import LIMITS
+from mycelium.config.limits import LIMITS
 from mycelium.errors import ConfigError
 from mycelium.fileio import atomic_write, backup_path, write_backup
 
@@ -33,7 +28,12 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
     from pathlib import Path
 
+    from mycelium.config.loader import LoadedConfig
+    from mycelium.config.models import MyceliumConfig
     from mycelium.config.paths import ConfigLocation
+
+# PyYAML, pydantic (through the loader) and filelock load inside the methods that need
+# them: finding out that there is no file, or where it would be, must stay cheap.
 
 PUBLIC_MODE: Final = 0o644
 PRIVATE_MODE: Final = 0o600
@@ -103,6 +103,8 @@ class ConfigStore:
             ) from None
 
     def load(self) -> LoadedConfig:
+        from mycelium.config.loader import load_text  # noqa: PLC0415 - pydantic: only to read
+
         return load_text(self.read_text(), str(self.path))
 
     def save(self, config: MyceliumConfig) -> None:
@@ -132,6 +134,9 @@ class ConfigStore:
         """Read the file (or the defaults), apply ``change`` and write the result, all under
         the lock, so a concurrent writer's change is never lost.
         """
+        from mycelium.config.loader import load_text  # noqa: PLC0415 - pydantic: only to read
+        from mycelium.config.models import MyceliumConfig  # noqa: PLC0415 - as above
+
         with self._locked():
             previous = self._read_bytes()
             loaded = None if previous is None else load_text(self._decode(previous), str(self.path))
@@ -141,6 +146,8 @@ class ConfigStore:
 
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:
+        from filelock import FileLock, Timeout  # noqa: PLC0415 - only a write needs the lock
+
         target = self.target
         lock = FileLock(target.with_name(f".{target.name[:200]}.lock"), timeout=LOCK_TIMEOUT_S)
         try:
@@ -269,6 +276,8 @@ def _kind(mode: int) -> str:
 
 def render(config: MyceliumConfig) -> str:
     """The YAML text of ``config``: fields in schema order, secrets in clear."""
+    import yaml  # noqa: PLC0415 - only a write renders YAML
+
     body = yaml.safe_dump(
         config.revealed(), sort_keys=False, default_flow_style=False, allow_unicode=True
     )

@@ -14,24 +14,12 @@ from typing import Any, Final
 
 import yaml
 
+from mycelium.config.limits import LIMITS, Limits
 from mycelium.errors import ConfigError
 
 FieldPath = tuple[str | int, ...]
 
 MERGE_TAG: Final = "tag:yaml.org,2002:merge"
-
-
-@dataclass(frozen=True)
-class Limits:
-    """How much work one YAML document may ask for; far above any real config or Compose file."""
-
-    max_chars: int = 4 * 1024 * 1024
-    max_depth: int = 64
-    max_aliases: int = 10_000
-    max_values: int = 100_000
-
-
-LIMITS: Final = Limits()
 
 
 class YamlLimitError(yaml.MarkedYAMLError):

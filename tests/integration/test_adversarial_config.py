@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from mycelium.config.limits import LIMITS
 from mycelium.config.messages import MAX_PROBLEMS
-from mycelium.config.yaml_document import LIMITS
 
 Run = Callable[..., subprocess.CompletedProcess[str]]
 
