@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -14,7 +13,7 @@ if TYPE_CHECKING:
     import argparse
 
     from mycelium.config import ConfigStore, MyceliumConfig
-    from mycelium.detection import InfraDetector
+    from mycelium.detection import InfraDetector, Targets
     from mycelium.wizard.questions import Answer
 
 PROG = "mycelium-onboarding"
@@ -101,19 +100,25 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def dispatch(args: argparse.Namespace) -> int:
-    from mycelium.config import ConfigStore, MyceliumConfig, resolve
+    # Without a file to read, a scan needs neither pydantic nor PyYAML: they load only when
+    # a configuration is read or the wizard builds one.
+    from mycelium.config.paths import resolve
+    from mycelium.config.store import ConfigStore
     from mycelium.errors import ConfigError
 
     store = ConfigStore(resolve(args.config))
     existing = store.exists()
     if args.detect:
-        # A broken file must not stop a scan: probe the default ports and say so.
-        try:
-            base = store.load().config if existing else MyceliumConfig()
-        except ConfigError as exc:
-            log.warning("%s\n(scanning the default ports instead)", exc)
-            base = MyceliumConfig()
-        return _detect(_detector(base, args), as_json=args.json)
+        saved: MyceliumConfig | None = None
+        if existing:
+            # A broken file must not stop a scan: probe the default ports and say so.
+            try:
+                saved = store.load().config
+            except ConfigError as exc:
+                log.warning("%s\n(scanning the default ports instead)", exc)
+        return _detect(_detector(saved, args), as_json=args.json)
+    from mycelium.config.models import MyceliumConfig
+
     base = store.load().config if existing else MyceliumConfig()
     detector = _detector(base, args)
     interactive = not (args.non_interactive or args.yes)
@@ -122,21 +127,39 @@ def dispatch(args: argparse.Namespace) -> int:
     return _wizard(store, base, detector, args, existing=existing, interactive=interactive)
 
 
-def _detector(base: MyceliumConfig, args: argparse.Namespace) -> InfraDetector:
-    from mycelium.detection import InfraDetector, Targets
+def _detector(base: MyceliumConfig | None, args: argparse.Namespace) -> InfraDetector:
+    """The detector for ``base``'s services (``None``: no saved file, the defaults), with
+    the ports given as flags."""
+    from dataclasses import replace
 
-    services = base.services
-    password = services.redis.password
-    temporal_ui = services.temporal.ui_port if services.temporal.enabled else None
-    targets = Targets(
-        redis_port=args.redis_port or services.redis.port,
-        redis_password=password.get_secret_value() if password else None,
-        postgres_port=args.postgres_port or services.postgres.port,
-        postgres_user=services.postgres.user,
-        temporal_port=args.temporal_port or services.temporal.port,
-        temporal_ui_port=temporal_ui,
+    from mycelium.detection import InfraDetector
+
+    saved = _targets(base)
+    targets = replace(
+        saved,
+        redis_port=args.redis_port or saved.redis_port,
+        postgres_port=args.postgres_port or saved.postgres_port,
+        temporal_port=args.temporal_port or saved.temporal_port,
     )
     return InfraDetector(targets, timeout_s=args.timeout / 1000.0)
+
+
+def _targets(base: MyceliumConfig | None) -> Targets:
+    from mycelium.detection import Targets
+
+    if base is None:
+        # Targets' defaults are the configuration's (tests/unit/test_onboarding_targets.py).
+        return Targets()
+    services = base.services
+    password = services.redis.password
+    return Targets(
+        redis_port=services.redis.port,
+        redis_password=password.get_secret_value() if password else None,
+        postgres_port=services.postgres.port,
+        postgres_user=services.postgres.user,
+        temporal_port=services.temporal.port,
+        temporal_ui_port=services.temporal.ui_port if services.temporal.enabled else None,
+    )
 
 
 def _detect(detector: InfraDetector, *, as_json: bool) -> int:
@@ -144,6 +167,8 @@ def _detect(detector: InfraDetector, *, as_json: bool) -> int:
 
     scan = detector.scan_all()
     if as_json:
+        import json
+
         print(json.dumps(scan.to_dict(), indent=2))
     else:
         print(scan_table(scan))
