@@ -1,20 +1,45 @@
-"""What every console script shares: the parser's common options and the error edge."""
+"""What every console script shares: the parser's common options and the error edge.
+
+Start-up matters here: ``--help`` must print before anything heavy loads, so this module
+imports only ``argparse``; logging, pathlib and our own modules load when a command runs
+(tests/unit/test_import_hygiene.py lists what ``--help`` may load).
+"""
 
 from __future__ import annotations
 
 import argparse
 import errno
-import logging
 import os
 import sys
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn, cast
 
 from mycelium import exit_codes
 
 if TYPE_CHECKING:
+    import logging
     from collections.abc import Callable, Sequence
+    from pathlib import Path
 
-log = logging.getLogger("mycelium")
+LOGGER_NAME = "mycelium"
+
+
+class _Logger:
+    """The ``mycelium`` logger, looked up on first use so that ``--help`` skips logging."""
+
+    def __getattr__(self, name: str) -> Any:
+        import logging
+
+        return getattr(logging.getLogger(LOGGER_NAME), name)
+
+
+log = cast("logging.Logger", _Logger())
+
+
+def path_arg(text: str) -> Path:
+    """An argparse type: a path (``type=Path`` without importing pathlib for ``--help``)."""
+    from pathlib import Path
+
+    return Path(text)
 
 
 class _VersionAction(argparse.Action):
@@ -48,15 +73,6 @@ def make_parser(prog: str, description: str, epilog: str | None = None) -> argpa
     return parser
 
 
-class _RedactingFormatter(logging.Formatter):
-    """Every log line passes the redaction, whatever a caller put in its arguments."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        from mycelium.redaction import redact_text
-
-        return redact_text(super().format(record))
-
-
 MAX_PORT = 65535
 
 
@@ -76,12 +92,23 @@ def port_number(text: str) -> int:
 
 
 def setup_logging(verbose: int = 0, quiet: bool = False) -> None:
+    import logging
+
+    class RedactingFormatter(logging.Formatter):
+        """Every log line passes the redaction, whatever a caller put in its arguments."""
+
+        def format(self, record: logging.LogRecord) -> str:
+            from mycelium.redaction import redact_text
+
+            return redact_text(super().format(record))
+
     level = logging.ERROR if quiet else logging.DEBUG if verbose else logging.INFO
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(_RedactingFormatter("%(message)s"))
-    log.handlers[:] = [handler]
-    log.setLevel(level)
-    log.propagate = False
+    handler.setFormatter(RedactingFormatter("%(message)s"))
+    logger = logging.getLogger(LOGGER_NAME)
+    logger.handlers[:] = [handler]
+    logger.setLevel(level)
+    logger.propagate = False
 
 
 def run(prog: str, command: Callable[[], int]) -> NoReturn:
@@ -92,9 +119,10 @@ def run(prog: str, command: Callable[[], int]) -> NoReturn:
     one line too: a traceback helps no user, and its locals may hold a secret.
     """
     from mycelium.errors import MyceliumError
-    from mycelium.redaction import redact_text
 
     def fail(message: str) -> None:
+        from mycelium.redaction import redact_text
+
         print(f"{prog}: error: {redact_text(message)}", file=sys.stderr)
 
     try:

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mycelium import exit_codes
-from mycelium.cli._app import log, make_parser, run, setup_logging
+from mycelium.cli._app import log, make_parser, path_arg, run, setup_logging
 
 if TYPE_CHECKING:
     from mycelium.config import ConfigStore, LoadedConfig, MyceliumConfig
@@ -31,12 +29,14 @@ def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
         "--config",
-        type=Path,
+        type=path_arg,
         metavar="PATH",
         default=argparse.SUPPRESS,
         help="use this configuration file instead of the usual places",
     )
-    parser.add_argument("--config", type=Path, metavar="PATH", default=None, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--config", type=path_arg, metavar="PATH", default=None, help=argparse.SUPPRESS
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     init = sub.add_parser("init", parents=[common], help="write a configuration with the defaults")
@@ -69,8 +69,10 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def dispatch(args: argparse.Namespace) -> int:
-    from mycelium.config import ConfigStore, resolve
-    from mycelium.config.paths import PROJECT_FILE_NAME, ConfigLocation, Source
+    from pathlib import Path
+
+    from mycelium.config.paths import PROJECT_FILE_NAME, ConfigLocation, Source, resolve
+    from mycelium.config.store import ConfigStore
 
     if args.command == "init" and args.project and args.config is None:
         location = ConfigLocation(Path.cwd() / PROJECT_FILE_NAME, Source.PROJECT)
@@ -124,6 +126,8 @@ def _show(store: ConfigStore, args: argparse.Namespace) -> int:
 
     data = _load(store).config.redacted()
     if args.json:
+        import json
+
         print(json.dumps(data, indent=2))
     else:
         sys.stdout.write(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mycelium import exit_codes
-from mycelium.cli._app import log, make_parser, run, setup_logging
+from mycelium.cli._app import log, make_parser, path_arg, run, setup_logging
 
 if TYPE_CHECKING:
     import argparse
+    from pathlib import Path
 
     from mycelium.config import ConfigLocation, MyceliumConfig
     from mycelium.generators.plan import Plan
@@ -39,10 +39,10 @@ def build_parser() -> argparse.ArgumentParser:
         PROG, "Write docker-compose.yml, a Justfile and .env from the configuration.", EPILOG
     )
     parser.add_argument(
-        "--config", type=Path, metavar="PATH", help="use this configuration file instead"
+        "--config", type=path_arg, metavar="PATH", help="use this configuration file instead"
     )
     parser.add_argument(
-        "--output", type=Path, metavar="DIR", help="write here instead of deployment.output_dir"
+        "--output", type=path_arg, metavar="DIR", help="write here instead of deployment.output_dir"
     )
     parser.add_argument(
         "--only", choices=ONLY, help="write only this file (default: the method's file and .env)"
@@ -90,6 +90,8 @@ def _load(config: Path | None) -> tuple[MyceliumConfig, ConfigLocation]:
 
 
 def _output_dir(args: argparse.Namespace, config: MyceliumConfig, location: ConfigLocation) -> Path:
+    from pathlib import Path
+
     from mycelium.generators.plan import output_dir_for
 
     return Path(_shown(output_dir_for(config, location, args.output)))
@@ -181,6 +183,8 @@ def _next_step(plan: Plan, config: MyceliumConfig) -> None:
 
 
 def _check(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
     from mycelium.generators.run import check_compose
 
     config = None
@@ -207,6 +211,8 @@ def _check(args: argparse.Namespace) -> int:
 
 def _shown(path: Path) -> str:
     """``path`` relative to the working directory when it is below it."""
+    from pathlib import Path
+
     try:
         return os.fspath(path.resolve().relative_to(Path.cwd().resolve()))
     except ValueError:

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mycelium import exit_codes
-from mycelium.cli._app import log, make_parser, port_number, run, setup_logging
+from mycelium.cli._app import log, make_parser, path_arg, port_number, run, setup_logging
 
 if TYPE_CHECKING:
     import argparse
@@ -52,7 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--json", action="store_true", help="with --detect: print JSON")
     parser.add_argument(
-        "--config", type=Path, metavar="PATH", help="read and write this configuration file"
+        "--config", type=path_arg, metavar="PATH", help="read and write this configuration file"
     )
     parser.add_argument(
         "--non-interactive",

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mycelium import exit_codes
-from mycelium.cli._app import make_parser, run, setup_logging
+from mycelium.cli._app import make_parser, path_arg, run, setup_logging
 
 if TYPE_CHECKING:
     import argparse
+    from pathlib import Path
 
     from mycelium.qa.report import CheckResult, QAReport
 
@@ -33,12 +33,12 @@ exit status: 0 nothing failed or errored, 1 otherwise, 2 usage error
 
 def build_parser() -> argparse.ArgumentParser:
     parser = make_parser(PROG, "Run the QA checklist on the installed mycelium.", EPILOG)
-    parser.add_argument("--report", type=Path, metavar="PATH", help="write qa_report.json here")
+    parser.add_argument("--report", type=path_arg, metavar="PATH", help="write qa_report.json here")
     parser.add_argument("--json", action="store_true", help="print the report as JSON on stdout")
     parser.add_argument(
         "--only", metavar="CATEGORY,...", default="", help="run only these categories"
     )
-    parser.add_argument("--junit", type=Path, metavar="PATH", help="also write JUnit XML here")
+    parser.add_argument("--junit", type=path_arg, metavar="PATH", help="also write JUnit XML here")
     parser.add_argument("--expect-version", metavar="X", help="fail unless mycelium X is installed")
     parser.add_argument("--keep", action="store_true", help="keep the sandbox and say where it is")
     parser.add_argument("--list", action="store_true", help="list the checks and exit")

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import json
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mycelium import exit_codes
-from mycelium.cli._app import log, make_parser, run, setup_logging
+from mycelium.cli._app import log, make_parser, path_arg, run, setup_logging
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -101,7 +99,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--postgres-url", metavar="URL", help="postgresql://USER[:PASSWORD]@HOST:PORT/DB"
     )
-    parser.add_argument("--config", type=Path, metavar="PATH", help="use this configuration file")
+    parser.add_argument(
+        "--config", type=path_arg, metavar="PATH", help="use this configuration file"
+    )
     return parser
 
 
@@ -223,4 +223,6 @@ def _as_json(report: RunReport) -> str:
             for result in report.results
         ],
     }
+    import json
+
     return json.dumps(redact_mapping(data), indent=2)
