@@ -14,8 +14,6 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Final
 
-from platformdirs.unix import Unix
-
 APP_NAME: Final = "mycelium"
 USER_FILE_NAME: Final = "config.yaml"
 PROJECT_FILE_NAME: Final = "mycelium.yaml"
@@ -41,6 +39,9 @@ class ConfigLocation:
 def user_config_dir() -> Path:
     """``$XDG_CONFIG_HOME/mycelium``, or ``~/.config/mycelium`` when unset."""
     # platformdirs' Unix flavour is the XDG spec; we use it on macOS as well on purpose.
+    # Imported here: with --config, $MYCELIUM_CONFIG or a project file it is not needed.
+    from platformdirs.unix import Unix  # noqa: PLC0415
+
     return Path(Unix(appname=APP_NAME).user_config_dir)
 
 
