@@ -147,7 +147,7 @@ def _targets(base: MyceliumConfig | None) -> Targets:
     from mycelium.detection import Targets
 
     if base is None:
-        # Targets' defaults are the configuration's (tests/unit/test_onboarding_targets.py).
+        # Targets() holds the configuration's defaults (tests/unit/test_detection_targets.py).
         return Targets()
     services = base.services
     password = services.redis.password

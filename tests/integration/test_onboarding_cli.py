@@ -272,3 +272,27 @@ def test_detect_still_scans_when_the_config_is_broken_and_the_wizard_refuses(
     assert wizard.returncode == 1
     assert "services.redis.port" in wizard.stderr
     assert user_file.read_text() == "services:\n  redis:\n    port: 70000\n"
+
+
+def test_a_scan_without_a_saved_file_probes_what_the_default_file_names(
+    onboard: Run, user_file: Path, console_script: Callable[[str], str]
+) -> None:
+    # Without a file the scan skips the schema (it loads no pydantic): the places it
+    # probes must still be the defaults a saved file would hold.
+    def endpoints() -> dict[str, str]:
+        scan = onboard("--detect", "--json", "--timeout", "50")
+        assert scan.returncode == 0, scan.stderr
+        services = json.loads(scan.stdout)["services"]
+        return {name: probe["endpoint"] for name, probe in services.items()}
+
+    without_file = endpoints()
+    subprocess.run(
+        [console_script("mycelium-configuration"), "init"], check=True, capture_output=True
+    )
+    assert user_file.exists()
+    assert endpoints() == without_file
+    settings = saved(user_file)["services"]
+    assert isinstance(settings, dict)
+    assert without_file["redis"] == f"127.0.0.1:{settings['redis']['port']}"
+    assert without_file["postgres"] == f"127.0.0.1:{settings['postgres']['port']}"
+    assert without_file["temporal"] == f"127.0.0.1:{settings['temporal']['port']}"

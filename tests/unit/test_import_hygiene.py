@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import ast
+import os
 import pkgutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
+
+import pytest
 
 import mycelium
 
@@ -77,6 +81,93 @@ def test_a_console_scripts_parser_loads_no_heavy_library() -> None:
     )
     roots = {m.split(".")[0] for m in loaded_after(code)}
     assert roots.isdisjoint({"pydantic", "yaml", "redis", "jinja2", "psycopg", *FORBIDDEN})
+
+
+# What start-up must not pay for: a command loads these only when it needs them. Not a
+# timing (timings belong in `invoke bench`): the list of modules a command loads.
+SCHEMA_AND_FILES = ("pydantic", "pydantic_core", "yaml", "filelock", "jinja2")
+HEAVY_STDLIB = ("logging", "pathlib", "json", "email", "http", "importlib.metadata")
+PYPROJECT = PACKAGE.parent / "pyproject.toml"
+
+
+def console_scripts() -> dict[str, str]:
+    """Each console script of pyproject.toml and its ``module:function``."""
+    scripts: dict[str, str] = tomllib.loads(PYPROJECT.read_text(encoding="utf-8"))["project"][
+        "scripts"
+    ]
+    return scripts
+
+
+def isolated_env(cwd: Path) -> dict[str, str]:
+    home = cwd / "home"
+    env = {**os.environ, "HOME": str(home), "XDG_CONFIG_HOME": str(home / ".config")}
+    for name in ("MYCELIUM_CONFIG", "DOCKER_HOST", "DOCKER_CONTEXT", "DOCKER_CONFIG"):
+        env.pop(name, None)
+    return env
+
+
+def loaded_by_command(entry: str, argv: list[str], cwd: Path) -> set[str]:
+    """The modules a console script loads running ``argv`` in ``cwd``, with an empty HOME."""
+    module, function = entry.split(":")
+    probe = (
+        "import sys\n"
+        f"from {module} import {function} as main\n"
+        "try:\n"
+        f"    main({argv!r})\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "sys.stderr.write('\\n'.join(['--modules--', *sys.modules]))\n"
+    )
+    env = isolated_env(cwd)
+    out = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+        cwd=cwd,
+        env=env,
+    )
+    return set(out.stderr.split("--modules--", 1)[1].split())
+
+
+def _loaded_any(loaded: set[str], names: tuple[str, ...]) -> list[str]:
+    return sorted(m for m in loaded if any(m == n or m.startswith(n + ".") for n in names))
+
+
+@pytest.mark.parametrize("script", sorted(console_scripts()))
+def test_a_console_scripts_help_loads_nothing_but_argparse_and_mycelium(
+    script: str, tmp_path: Path
+) -> None:
+    loaded = loaded_by_command(console_scripts()[script], ["--help"], tmp_path)
+    own = {*sys.stdlib_module_names, "mycelium", "__main__"}
+    third_party = sorted(m for m in loaded if m.split(".")[0] not in own)
+    assert third_party == []
+    assert _loaded_any(loaded, HEAVY_STDLIB) == []
+
+
+def test_a_scan_without_a_saved_configuration_loads_no_schema_or_yaml(tmp_path: Path) -> None:
+    from mycelium.detection.docker import candidate_endpoints
+
+    entry = console_scripts()["mycelium-onboarding"]
+    loaded = loaded_by_command(entry, ["--detect", "--json", "--timeout", "50"], tmp_path)
+    assert "mycelium.detection.detector" in loaded  # it did scan
+    assert _loaded_any(loaded, SCHEMA_AND_FILES) == []
+    assert _loaded_any(loaded, ("mycelium.config.models", "mycelium.config.loader")) == []
+    endpoints, _ = candidate_endpoints(isolated_env(tmp_path))
+    if not any(Path(e.display).exists() for e in endpoints):
+        # No Docker socket to ask: its HTTP client (and the email package) stays out.
+        assert _loaded_any(loaded, ("http", "email")) == []
+
+
+def test_reading_a_configuration_takes_no_lock_and_renders_no_template(tmp_path: Path) -> None:
+    config = tmp_path / "mycelium.yaml"
+    config.write_text("project_name: demo\n", encoding="utf-8")
+    entry = console_scripts()["mycelium-configuration"]
+    for command in (["show"], ["validate"], ["show", "--json"]):
+        loaded = loaded_by_command(entry, [*command, "--config", str(config)], tmp_path)
+        assert "mycelium.config.models" in loaded  # the file was validated, as strictly
+        assert _loaded_any(loaded, ("filelock", "jinja2", "mycelium.config.messages")) == []
 
 
 def _imports(path: Path, module: str, known: set[str]) -> set[str]:
