@@ -29,7 +29,7 @@ from mycelium.release.qa.cells import (
     with_missing_required,
 )
 from mycelium.release.qa.host import RunSettings, WheelInfo, qa_on_host
-from mycelium.release.qa.layout import MATRIX_NAME, SUMMARY_NAME, report_path
+from mycelium.release.qa.layout import MATRIX_NAME, SUMMARY_NAME, contained, report_path
 from mycelium.release.qa.render import junit, render_markdown
 from mycelium.release.qa.summary import QASummary, load_summary, write_summary
 from mycelium.release.qa.wheelhouse import WheelhouseBuilder
@@ -147,7 +147,8 @@ def run_qa_command(options: QACommandOptions, observer: HostObserver) -> QAComma
     hosts = select_hosts(inventory, options.pattern)
     play = load_playbook(options.playbook)[0]
     wheel = _wheel(options)
-    reports_dir = options.reports_root / wheel.version
+    # A planted link at reports/<version> must not carry the run's files elsewhere.
+    reports_dir = contained(options.reports_root, wheel.version)
     hosts, override, kept = _plan(options, hosts, reports_dir)
     pythons = {h.name: tuple(override[h.name]) if override else h.pythons for h in hosts}
     settings = RunSettings(
