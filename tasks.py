@@ -162,8 +162,32 @@ def qa(
         raise Exit(code=result.exit_code)
 
 
+@task(
+    help={
+        "version": "the version to preview (default: the last release, bumped as the commits ask)",
+        "since": "list the commits after this tag, branch or sha (default: the last release tag)",
+    }
+)
+def changelog(c: Context, version: str | None = None, since: str | None = None) -> None:
+    """Preview the next CHANGELOG.md section from the conventional commits; write nothing."""
+    import sys
+    from datetime import datetime
+
+    from mycelium.release.publish.changelog import preview_changelog
+
+    today = datetime.now().astimezone().date()  # the maintainer's own calendar day
+    try:
+        preview = preview_changelog(ROOT, version=version, since_ref=since, today=today)
+    except MyceliumError as exc:
+        raise Exit(f"invoke changelog: {exc}", code=exc.exit_code) from None
+    print(preview.reason, file=sys.stderr)
+    if preview.warning:
+        print(f"warning: {preview.warning}", file=sys.stderr)
+    print(preview.text, end="")
+
+
 def _shown(path: Path) -> str:
     return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
 
 
-ns = Collection(test, lint, build, qa)
+ns = Collection(test, lint, build, qa, changelog)
