@@ -186,8 +186,103 @@ def changelog(c: Context, version: str | None = None, since: str | None = None) 
     print(preview.text, end="")
 
 
+@task(
+    help={
+        "version": "the version to release: 1.0.0, 1.0.0-rc.1 (tag v1.0.0-rc.1, package 1.0.0rc1)",
+        "dry-run": "build, check and test-install, probe GitHub read-only; print the plan and "
+        "the notes; write nothing",
+        "draft": "stop before publishing: the GitHub release stays a draft",
+        "skip-qa": "release without the QA gate; the REASON goes in the release notes",
+        "skip-bench": "release without the bench gate; the REASON goes in the release notes",
+        "sign": "sign the tag (git tag -s) instead of annotating it",
+        "replace": "overwrite a release asset whose sha256 differs from the local file",
+        "repo": "OWNER/NAME on GitHub (default: GITHUB_REPOSITORY, else the origin remote)",
+        "inventory": "the inventory whose mycelium_required hosts the QA gate insists on",
+        "reports": "directory holding reports/<version>/... (default reports)",
+        "strict": "a version bump smaller than the commits call for is an error",
+        "branch": "the release branch (default main; a hotfix: release/1.2)",
+    }
+)
+def release(
+    c: Context,
+    version: str,
+    dry_run: bool = False,
+    draft: bool = False,
+    skip_qa: str | None = None,
+    skip_bench: str | None = None,
+    sign: bool = False,
+    replace: bool = False,
+    repo: str | None = None,
+    inventory: str = "inventory/hosts.yml",
+    reports: str = "reports",
+    strict: bool = False,
+    branch: str = "main",
+) -> None:
+    """Release VERSION: prepare, pass the QA/bench gates, tag, push, publish on GitHub."""
+    from mycelium.cli._app import setup_logging
+    from mycelium.release.publish.command import ReleaseOptions, render
+    from mycelium.release.publish.command import release as run
+
+    setup_logging()
+    try:
+        outcome = run(
+            ReleaseOptions(
+                project_dir=ROOT,
+                version=version,
+                dry_run=dry_run,
+                draft=draft,
+                skip_qa=skip_qa,
+                skip_bench=skip_bench,
+                sign=sign,
+                replace=replace,
+                repo=repo,
+                inventory=Path(inventory),
+                reports=Path(reports),
+                strict=strict,
+                branch=branch,
+            )
+        )
+    except MyceliumError as exc:
+        raise Exit(f"invoke release: {exc}", code=exc.exit_code) from None
+    print(render(outcome, notes=dry_run), end="")
+    if outcome.exit_code:
+        raise Exit(f"invoke release: {outcome.message}", code=outcome.exit_code)
+    print(outcome.message)
+
+
+@task(
+    help={
+        "version": "the version whose release to undo",
+        "force": "also delete a release that is already published",
+        "repo": "OWNER/NAME on GitHub (default: GITHUB_REPOSITORY, else the origin remote)",
+        "branch": "the release branch the bump commit is on (default main)",
+    }
+)
+def rollback(
+    c: Context, version: str, force: bool = False, repo: str | None = None, branch: str = "main"
+) -> None:
+    """Undo a release: delete the GitHub release and the tags, revert or reset the bump."""
+    from mycelium.cli._app import setup_logging
+    from mycelium.release.publish.command import RollbackOptions, render
+    from mycelium.release.publish.command import rollback as run
+
+    setup_logging()
+    try:
+        outcome = run(
+            RollbackOptions(
+                project_dir=ROOT, version=version, force=force, repo=repo, branch=branch
+            )
+        )
+    except MyceliumError as exc:
+        raise Exit(f"invoke rollback: {exc}", code=exc.exit_code) from None
+    print(render(outcome), end="")
+    if outcome.exit_code:
+        raise Exit(f"invoke rollback: {outcome.message}", code=outcome.exit_code)
+    print(outcome.message)
+
+
 def _shown(path: Path) -> str:
     return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
 
 
-ns = Collection(test, lint, build, qa, changelog)
+ns = Collection(test, lint, build, qa, changelog, release, rollback)
