@@ -45,7 +45,11 @@ TIMEOUT_S: Final = 60
 GH_TIMEOUT_S: Final = 10.0
 _IDEMPOTENT: Final = frozenset({"GET", "HEAD", "PUT", "DELETE", "PATCH", "OPTIONS"})
 _REPO_NAME: Final = re.compile(r"^[A-Za-z0-9_.-]{1,100}/[A-Za-z0-9_.-]{1,100}$")
-_URL_REPO: Final = re.compile(r"[:/]([A-Za-z0-9_.-]+)/([A-Za-z0-9_.-]+?)(?:\.git)?/?$")
+# https://host/o/n(.git), ssh://git@host[:port]/o/n(.git), git@host:o/n(.git); never a local path.
+_URL_REPO: Final = re.compile(
+    r"^(?:[a-z][a-z0-9+.-]*://[^/\s]+/|[^@/\s]+@[^:/\s]+:)"
+    r"(?:.*/)?([A-Za-z0-9_.-]+)/([A-Za-z0-9_.-]+?)(?:\.git)?/?$"
+)
 
 
 class Secret:

@@ -117,7 +117,7 @@ class _Run:
     notes: str = ""
     evidence: Evidence | None = None
     bench: GateResult | None = None
-    blocked: ReleaseError | None = None  # --dry-run: the first thing that would have stopped
+    blocked: MyceliumError | None = None  # --dry-run: the first thing that would have stopped
 
     @property
     def entry(self) -> Entry:
@@ -126,7 +126,7 @@ class _Run:
     def record(self, step: str, detail: str = "", **facts: object) -> None:
         self.journal.record(self.version.pep440, self.tag, step, detail, **facts)
 
-    def stop(self, error: ReleaseError) -> None:
+    def stop(self, error: MyceliumError) -> None:
         """A real run stops here; a dry run notes it and goes on showing the plan."""
         if not self.rec.dry_run:
             raise error
@@ -206,22 +206,29 @@ def _preflight(run: _Run) -> None:
     run.head = state.head
     rec = run.rec
     if state.branch is None:
-        raise ReleaseError(
-            f"HEAD is detached at {state.head[:7]}: check out the release branch "
-            f"(git switch {run.options.branch})"
+        run.stop(
+            ReleaseError(
+                f"HEAD is detached at {state.head[:7]}: check out the release branch "
+                f"(git switch {run.options.branch})"
+            )
         )
-    if state.branch != run.options.branch:
-        raise ReleaseError(
-            f"on branch {state.branch}, not the release branch {run.options.branch}: "
-            f"git switch {run.options.branch}, or pass --branch {state.branch}"
+    elif state.branch != run.options.branch:
+        run.stop(
+            ReleaseError(
+                f"on branch {state.branch}, not the release branch {run.options.branch}: "
+                f"git switch {run.options.branch}, or pass --branch {state.branch}"
+            )
         )
     if state.dirty:
         shown = ", ".join(state.dirty[:5]) + (" …" if len(state.dirty) > 5 else "")  # noqa: PLR2004
-        raise ReleaseError(f"the work tree has uncommitted changes ({shown}): commit or stash them")
-    rec.done(f"on {state.branch} at {state.head[:7]}, work tree clean")
+        run.stop(
+            ReleaseError(f"the work tree has uncommitted changes ({shown}): commit or stash them")
+        )
+    if state.branch == run.options.branch and not state.dirty:
+        rec.done(f"on {state.branch} at {state.head[:7]}, work tree clean")
     _check_tags(run)
     _check_version(run)
-    _check_remote(run, state.branch)
+    _check_remote(run, run.options.branch)
     _check_github(run, state.remote_url)
 
 
@@ -265,23 +272,33 @@ def _check_remote(run: _Run, branch: str) -> None:
     remote_sha = run.repo.remote_branch(branch)
     origin = run.repo.remote
     if remote_sha is None:
-        raise ReleaseError(
-            f"{origin} has no branch {branch}: push it first (git push -u {origin} {branch})"
+        run.stop(
+            ReleaseError(
+                f"{origin} has no branch {branch}: push it first (git push -u {origin} {branch})"
+            )
         )
+        return
     if remote_sha != run.head and not (
         run.repo.has_commit(remote_sha) and run.repo.is_ancestor(remote_sha, run.head)
     ):
-        raise ReleaseError(
-            f"{origin}/{branch} is at {remote_sha[:7]}, which HEAD does not contain: "
-            f"git pull --rebase {origin} {branch}, then run again"
+        run.stop(
+            ReleaseError(
+                f"{origin}/{branch} is at {remote_sha[:7]}, which HEAD does not contain: "
+                f"git pull --rebase {origin} {branch}, then run again"
+            )
         )
+        return
     ahead = "in sync with" if remote_sha == run.head else "ahead of"
     run.rec.done(f"{branch} is {ahead} {origin}/{branch}")
 
 
 def _check_github(run: _Run, origin_url: str | None) -> None:
-    run.full_name = resolve_repo(run.options.repo, run.env, origin_url)
     run.token = resolve_token(run.env)
+    try:
+        run.full_name = resolve_repo(run.options.repo, run.env, origin_url)
+    except UsageError as exc:
+        run.stop(exc)
+        return
     if run.token is None:
         run.stop(
             ReleaseError(
