@@ -250,7 +250,7 @@ class GitHubClient:
             tag=release.tag_name,
             draft=release.draft,
             prerelease=release.prerelease,
-            name=release.title or "",
+            name=release.name or "",
             body=release.body or "",
             html_url=release.html_url,
             target=release.target_commitish or "",

@@ -373,8 +373,8 @@ def _prepare(run: _Run, scratch: Path) -> None:
 
         was = _version_in(old_pyproject)
         made = run.rec.act(
-            f"commit {subject!r}: {PYPROJECT} {was} → {run.version.pep440}, "
-            f"{CHANGELOG} section, {', '.join(sorted(changes))}",
+            f"commit {subject!r} ({PYPROJECT} {was} → {run.version.pep440}; "
+            f"{', '.join(sorted(changes))})",
             f"committed {subject!r} ({', '.join(sorted(changes))})",
             commit,
         )
