@@ -28,6 +28,10 @@ _HEADER = re.compile(
 )
 # A footer token `BREAKING CHANGE:` or `BREAKING-CHANGE:` at the start of a line of the body.
 _BREAKING_FOOTER = re.compile(r"^BREAKING[ -]CHANGE: ?(?P<text>.*)$", re.MULTILINE)
+# Any other footer token (`Refs: #12`, `Acked-by: x`, `Fixes #3`): where a footer's value ends.
+_FOOTER_TOKEN = re.compile(
+    r"^(?:[A-Za-z][A-Za-z0-9-]*(?:: | #)|BREAKING[ -]CHANGE: )", re.MULTILINE
+)
 # What `git revert` writes in the body of the commit it makes.
 _REVERTS = re.compile(r"This reverts commit (?P<sha>[0-9a-fA-F]{7,40})\b")
 # user.name set to an address, or "Name <address>" pasted in: never published as such.
@@ -54,7 +58,12 @@ class Commit:
     def breaking_note(self) -> str:
         """The text of a ``BREAKING CHANGE:`` footer ("" when the ``!`` alone says it)."""
         match = _BREAKING_FOOTER.search(self.body)
-        return match.group("text").strip() if match else ""
+        if match is None:
+            return ""
+        rest = self.body[match.end() :]
+        following = _FOOTER_TOKEN.search(rest)
+        value = match.group("text") + (rest[: following.start()] if following else rest)
+        return " ".join(value.split())
 
     @property
     def reverted_sha(self) -> str | None:
