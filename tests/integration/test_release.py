@@ -317,3 +317,30 @@ def test_the_token_appears_in_no_output_and_no_file_of_a_run(
     ).stdout  # fmt: skip
     assert TOKEN.encode() not in objects
     assert github.state.auth_seen  # the token did reach the API, in the header only
+
+
+def test_a_release_candidate_is_a_github_prerelease_and_draft_stops_before_publishing(
+    project: Project, github: GitHubDouble
+) -> None:
+    outcome = run(project, github, "0.2.0-rc.1", draft=True, **skip_gates())
+    assert outcome.exit_code == 0, outcome.lines
+    assert project.pyproject_version() == "0.2.0rc1"
+    (draft,) = github.releases_for("v0.2.0-rc.1")
+    assert draft["draft"] is True
+    assert draft["prerelease"] is True
+    assert {a["name"] for a in github.assets_of(draft["id"])} >= {"widget-0.2.0rc1.tar.gz"}
+    published = run(project, github, "0.2.0-rc.1", **skip_gates())
+    assert published.exit_code == 0, published.lines
+    (release_,) = github.releases_for("v0.2.0-rc.1")
+    assert release_["draft"] is False
+
+
+def test_the_same_commit_builds_the_same_bytes(project: Project, tmp_path: Path) -> None:
+    from mycelium.release.publish.artifacts import build_commit
+    from mycelium.release.publish.git import GitRepo
+
+    repo = GitRepo(project.root)
+    first = build_commit(repo, project.head(), tmp_path / "one")
+    second = build_commit(repo, project.head(), tmp_path / "two")
+    assert first.wheel_sha256 == second.wheel_sha256
+    assert first.checksums.read_text() == second.checksums.read_text()
