@@ -21,7 +21,6 @@ from urllib.parse import urlsplit
 from mycelium.errors import ReleaseError
 from mycelium.release.publish.commits import Commit, commits_since, git
 from mycelium.release.publish.versions import (
-    DEFAULT_TAG_TEMPLATE,
     ReleaseVersion,
     bump_kind,
     bump_warning,
@@ -29,6 +28,7 @@ from mycelium.release.publish.versions import (
     next_version,
     project_version,
     required_bump,
+    tag_template,
 )
 
 if TYPE_CHECKING:
@@ -344,15 +344,16 @@ def preview_changelog(
     version: str | None,
     since_ref: str | None,
     today: date,
-    template: str = DEFAULT_TAG_TEMPLATE,
+    template: str | None = None,
 ) -> ChangelogPreview:
     """The next changelog section, changing nothing.
 
     ``since_ref`` defaults to the last release tag reachable from HEAD (the whole history
     when there is none); ``version`` to that release bumped as the commits call for (no
-    release yet: pyproject's version, bumped).
+    release yet: pyproject's version, bumped). ``template`` defaults to the project's own
+    (``[tool.mycelium.release] tag-template``, else ``v{semver}``).
     """
-    last = last_release(repo_dir, template)
+    last = last_release(repo_dir, template or tag_template(repo_dir))
     since = since_ref if since_ref is not None else (last[0] if last else None)
     commits = commits_since(repo_dir, since)
     since_text = f"since {since}" if since else "in the whole history"
