@@ -137,18 +137,29 @@ def web_url(remote_url: str | None) -> str | None:
     return f"{scheme}://{host}/{owner}/{name}"
 
 
+def _text(value: str) -> str:
+    """Commit text made inert as Markdown: ``<`` outside code spans cannot open an HTML tag
+    (``<!--`` would hide the rest of the release notes on GitHub)."""
+    parts = value.split("`")
+    # Even parts are outside backticks; an unclosed backtick leaves the tail outside too.
+    closed = len(parts) % 2 == 1
+    return "`".join(
+        part if index % 2 == 1 and (closed or index < len(parts) - 1) else part.replace("<", "\\<")
+        for index, part in enumerate(parts)
+    )
+
+
 def _entry(commit: Commit, repo_url: str | None) -> str:
     short = commit.sha[:7]
     link = f"([{short}]({repo_url}/commit/{commit.sha}))" if repo_url else f"(`{short}`)"
-    if commit.type is None:
-        line = f"- {commit.description} {link}"
-    elif commit.scope:
-        line = f"- **{commit.scope}:** {commit.description} {link}"
+    description = _text(commit.description)
+    if commit.type is not None and commit.scope:
+        line = f"- **{_text(commit.scope)}:** {description} {link}"
     else:
-        line = f"- {commit.description} {link}"
+        line = f"- {description} {link}"
     note = commit.breaking_note
     if commit.breaking and note and note != commit.description:
-        line += "\n  " + " ".join(note.split())
+        line += "\n  " + _text(note)
     return line
 
 
