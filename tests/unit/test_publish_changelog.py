@@ -284,3 +284,15 @@ def test_a_version_already_in_the_changelog_is_refused() -> None:
     assert not has_section(CHANGELOG, ReleaseVersion.parse("1.0.0"))
     with pytest.raises(ReleaseError, match=r"CHANGELOG.md already has a section for 0.9.0"):
         prepend_section(CHANGELOG, _section("0.9.0"))  # type: ignore[arg-type]
+
+
+def test_commit_text_cannot_open_html_but_code_spans_stay_as_written() -> None:
+    commits = [
+        c("fix(config): a planted `<name>.bak` link <!-- hides the rest", sha=_sha(1)),
+        c("feat!: drop <b>", "BREAKING CHANGE: use `<new>` and <i>", sha=_sha(2)),
+        c("Odd `tick <x>", sha=_sha(3)),
+    ]
+    section = build_section_from(commits, ReleaseVersion.parse("1.0.0"), today=DAY, remote_url=None)
+    assert "- **config:** a planted `<name>.bak` link \\<!-- hides the rest" in section.markdown
+    assert "- drop \\<b> (`0000000`)\n  use `<new>` and \\<i>" in section.markdown
+    assert "- Odd `tick \\<x>" in section.markdown

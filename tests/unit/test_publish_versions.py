@@ -15,6 +15,7 @@ from mycelium.release.publish.versions import (
     check_newer,
     next_version,
     set_project_version,
+    tag_template,
     tag_version,
 )
 
@@ -196,3 +197,22 @@ def test_a_pyproject_without_a_static_version_is_an_error_naming_it(tmp_path: Pa
     path.write_text("[project\n", encoding="utf-8")
     with pytest.raises(ReleaseError, match="not valid TOML"):
         set_project_version(path, ReleaseVersion.parse("1.0.0"))
+
+
+def test_the_tag_template_comes_from_pyproject(tmp_path: Path) -> None:
+    assert tag_template(tmp_path) == "v{semver}"  # no pyproject.toml
+    path = tmp_path / "pyproject.toml"
+    path.write_text('[project]\nname = "x"\nversion = "1.0.0"\n', encoding="utf-8")
+    assert tag_template(tmp_path) == "v{semver}"
+    path.write_text(
+        '[project]\nname = "x"\n\n[tool.mycelium.release]\ntag-template = "x-{pep440}"\n',
+        encoding="utf-8",
+    )
+    assert tag_template(tmp_path) == "x-{pep440}"
+    path.write_text('[tool.mycelium.release]\ntag-template = "latest"\n', encoding="utf-8")
+    with pytest.raises(UsageError) as caught:
+        tag_template(tmp_path)
+    assert str(caught.value) == (
+        f"{path}: [tool.mycelium.release] tag template 'latest' must contain exactly one of "
+        "{semver} or {pep440}, e.g. 'v{semver}'"
+    )

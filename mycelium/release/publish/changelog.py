@@ -21,7 +21,6 @@ from urllib.parse import urlsplit
 from mycelium.errors import ReleaseError
 from mycelium.release.publish.commits import Commit, commits_since, git
 from mycelium.release.publish.versions import (
-    DEFAULT_TAG_TEMPLATE,
     ReleaseVersion,
     bump_kind,
     bump_warning,
@@ -29,6 +28,7 @@ from mycelium.release.publish.versions import (
     next_version,
     project_version,
     required_bump,
+    tag_template,
 )
 
 if TYPE_CHECKING:
@@ -137,18 +137,29 @@ def web_url(remote_url: str | None) -> str | None:
     return f"{scheme}://{host}/{owner}/{name}"
 
 
+def _text(value: str) -> str:
+    """Commit text made inert as Markdown: ``<`` outside code spans cannot open an HTML tag
+    (``<!--`` would hide the rest of the release notes on GitHub)."""
+    parts = value.split("`")
+    # Even parts are outside backticks; an unclosed backtick leaves the tail outside too.
+    closed = len(parts) % 2 == 1
+    return "`".join(
+        part if index % 2 == 1 and (closed or index < len(parts) - 1) else part.replace("<", "\\<")
+        for index, part in enumerate(parts)
+    )
+
+
 def _entry(commit: Commit, repo_url: str | None) -> str:
     short = commit.sha[:7]
     link = f"([{short}]({repo_url}/commit/{commit.sha}))" if repo_url else f"(`{short}`)"
-    if commit.type is None:
-        line = f"- {commit.description} {link}"
-    elif commit.scope:
-        line = f"- **{commit.scope}:** {commit.description} {link}"
+    description = _text(commit.description)
+    if commit.type is not None and commit.scope:
+        line = f"- **{_text(commit.scope)}:** {description} {link}"
     else:
-        line = f"- {commit.description} {link}"
+        line = f"- {description} {link}"
     note = commit.breaking_note
     if commit.breaking and note and note != commit.description:
-        line += "\n  " + " ".join(note.split())
+        line += "\n  " + _text(note)
     return line
 
 
@@ -344,15 +355,16 @@ def preview_changelog(
     version: str | None,
     since_ref: str | None,
     today: date,
-    template: str = DEFAULT_TAG_TEMPLATE,
+    template: str | None = None,
 ) -> ChangelogPreview:
     """The next changelog section, changing nothing.
 
     ``since_ref`` defaults to the last release tag reachable from HEAD (the whole history
     when there is none); ``version`` to that release bumped as the commits call for (no
-    release yet: pyproject's version, bumped).
+    release yet: pyproject's version, bumped). ``template`` defaults to the project's own
+    (``[tool.mycelium.release] tag-template``, else ``v{semver}``).
     """
-    last = last_release(repo_dir, template)
+    last = last_release(repo_dir, template or tag_template(repo_dir))
     since = since_ref if since_ref is not None else (last[0] if last else None)
     commits = commits_since(repo_dir, since)
     since_text = f"since {since}" if since else "in the whole history"

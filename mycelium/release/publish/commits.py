@@ -172,14 +172,20 @@ def cancel_reverts(commits: list[Commit]) -> list[Commit]:
     cancelled: set[str] = set()
     kept: list[Commit] = []
     shas = [c.sha.lower() for c in commits]
+    in_range = set(shas)
     for commit, sha in zip(commits, shas, strict=True):
         if sha in cancelled:
             continue
         target = commit.reverted_sha
         if target is not None:
-            older = [s for s in shas if s.startswith(target) and s != sha]
-            if older:
-                cancelled.add(older[0])
+            # A full sha is looked up; an abbreviated one (a hand-edited message) is searched.
+            found = (
+                target
+                if target in in_range
+                else next((s for s in shas if s.startswith(target) and s != sha), None)
+            )
+            if found is not None and found != sha:
+                cancelled.add(found)
                 continue
         kept.append(commit)
     return kept

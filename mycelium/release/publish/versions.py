@@ -129,6 +129,29 @@ def check_template(template: str) -> None:
         )
 
 
+def tag_template(project_dir: Path) -> str:
+    """The project's tag template: ``[tool.mycelium.release] tag-template`` in pyproject.toml.
+
+    ``v{semver}`` when the project does not set one (or has no pyproject.toml).
+    """
+    pyproject = project_dir / "pyproject.toml"
+    if not pyproject.is_file():
+        return DEFAULT_TAG_TEMPLATE
+    tool = _load(pyproject).get("tool", {})
+    release = tool.get("mycelium", {}).get("release", {}) if isinstance(tool, dict) else {}
+    value = release.get("tag-template", DEFAULT_TAG_TEMPLATE) if isinstance(release, dict) else None
+    if not isinstance(value, str):
+        raise UsageError(
+            f"{pyproject}: [tool.mycelium.release] tag-template must be a string such as "
+            "'v{semver}'"
+        )
+    try:
+        check_template(value)
+    except UsageError as exc:
+        raise UsageError(f"{pyproject}: [tool.mycelium.release] {exc}") from None
+    return str(value)
+
+
 def tag_version(tag: str, template: str = DEFAULT_TAG_TEMPLATE) -> ReleaseVersion | None:
     """The release a tag names under ``template``, or None when it names none.
 
