@@ -19,9 +19,13 @@ from mycelium.config.models import (
 from mycelium.config.paths import ConfigLocation, resolve
 from mycelium.config.store import ConfigStore
 
+ConfigManager = ConfigStore
+"""The seed's name for :class:`ConfigStore` (its Task 10.2 script imports it)."""
+
 __all__ = [
     "CURRENT_SCHEMA_VERSION",
     "ConfigLocation",
+    "ConfigManager",
     "ConfigStore",
     "DeploymentConfig",
     "DeploymentMethod",
