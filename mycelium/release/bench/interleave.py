@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
+from mycelium.bench.grading import grade
 from mycelium.bench.report import Noise, Operation, PerformanceReport
-from mycelium.bench.targets import TARGETS, Grade
 from mycelium.errors import ReleaseError, UsageError
 from mycelium.fileio import atomic_write
 from mycelium.release.bench.command import (
@@ -310,14 +310,12 @@ def merge_operation(ops: Sequence[Operation]) -> Operation:
     outliers = sum(s < q1 - spread or s > q3 + spread for s in samples)
     relative = stdev / mean if mean > 0 else 0.0
     noisy = relative > _NOISY_RELATIVE_STDEV or any(op.noise and op.noise.noisy for op in ops)
-    target = TARGETS.get(first.name)
-    grade = target.grade(median) if target else first.grade
-    failed = grade is Grade.OVER or any(op.status is Status.FAIL for op in ops)
+    found, status = grade(first.name, median)
     return first.model_copy(
         update={
             "samples_s": samples[:10_000],
-            "status": Status.FAIL if failed else Status.PASS,
-            "grade": grade,
+            "status": status,
+            "grade": found,
             "mean_s": mean,
             "median_s": median,
             "p95_s": _quantile(samples, 95),

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Final
 
 from packaging.version import InvalidVersion, Version
 
+from mycelium.bench.grading import target_for
 from mycelium.bench.report import PerformanceReport
-from mycelium.bench.targets import TARGETS
 from mycelium.fileio import atomic_write
 from mycelium.release.bench.layout import REPORT_NAME
 from mycelium.release.bench.render import operation_names
@@ -129,7 +129,7 @@ def _targets_axes(  # noqa: C901 - one loop per layer of the figure
             ax.plot([op.median_s, p95], [y + offset] * 2, color=f"C{index}", linewidth=2)
             ax.plot(op.median_s, y + offset, "o", color=f"C{index}", label=once(column.title))
     for y, name in zip(ys, names, strict=True):
-        target = TARGETS.get(name)
+        target = target_for(name)
         if target is None:
             continue
         for limit, colour, label in (
@@ -151,8 +151,7 @@ def _targets_axes(  # noqa: C901 - one loop per layer of the figure
 
 
 def _short(name: str) -> str:
-    label = TARGETS[name].label if name in TARGETS else name
-    return label if len(label) <= 40 else label[:39] + "…"  # noqa: PLR2004 - tick width
+    return name if len(name) <= 40 else name[:39] + "…"  # noqa: PLR2004 - tick width
 
 
 def _trend_axes(ax: object, names: Sequence[str], history: Mapping[str, PerformanceReport]) -> None:

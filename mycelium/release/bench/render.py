@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Final
 
 from tabulate import tabulate
 
-from mycelium.bench.targets import TARGETS
+from mycelium.bench.grading import target_for
 from mycelium.release.qa.render import markdown_cell, plain, problems
 from mycelium.status import Status
 
@@ -60,17 +60,14 @@ def operation_text(op: Operation) -> str:
 
 
 def operation_names(reports: Sequence[PerformanceReport]) -> list[str]:
-    """The targets table's order first, then any other operation as first seen."""
-    seen = {op.name for report in reports for op in report.operations}
-    names = [name for name in TARGETS if name in seen]
+    """Every operation of the reports, in the order the harness ran them."""
+    names: list[str] = []
     for report in reports:
         names += [op.name for op in report.operations if op.name not in names]
     return names
 
 
 def _label(name: str, columns: Sequence[Column]) -> str:
-    if name in TARGETS:
-        return TARGETS[name].label
     for column in columns:
         for op in column.report.operations:
             if op.name == name:
@@ -83,7 +80,7 @@ def table(columns: Sequence[Column], tablefmt: str = "simple") -> str:
     escape: Callable[[object], str] = markdown_cell if tablefmt == "github" else plain
     rows = []
     for name in operation_names([c.report for c in columns]):
-        target = TARGETS.get(name)
+        target = target_for(name)
         cells = []
         for column in columns:
             op = next((o for o in column.report.operations if o.name == name), None)
