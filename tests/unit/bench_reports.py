@@ -73,7 +73,7 @@ def report(
         fingerprint=fingerprint,
         tool="test",
         operations=[operation(name, values) for name, values in samples.items()],
-        **extra,  # type: ignore[arg-type]
+        **extra,
     )
 
 

@@ -12,22 +12,25 @@ import logging
 import shlex
 import subprocess
 import uuid
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING
 
-from mycelium import exit_codes
 from mycelium.errors import UsageError, UserError
 from mycelium.fileio import atomic_write
-from mycelium.release import defaults
 from mycelium.release.bench.compare import (
     ALPHA,
-    TOLERANCE,
     Comparison,
     FingerprintMismatchError,
     compare_reports,
 )
 from mycelium.release.bench.layout import MATRIX_NAME, SVG_NAME, report_path
+from mycelium.release.bench.outcome import (
+    BenchOptions,
+    BenchResult,
+    CompareTarget,
+    bench_flags,
+    overall_exit_code,
+)
 from mycelium.release.bench.plot import MISSING, matplotlib_available, trend, write_svg
 from mycelium.release.bench.render import Column, render_markdown
 from mycelium.release.bench.reports import BENCH_READER, load_old_report, read_report
@@ -35,10 +38,8 @@ from mycelium.release.fleet.hostvars import python_label
 from mycelium.release.fleet.inventory import load_inventory
 from mycelium.release.fleet.patterns import select_hosts
 from mycelium.release.playbook.loader import load_playbook
-from mycelium.release.qa.cells import exit_code_for
 from mycelium.release.qa.command import git_commit_of, run_on_hosts, wheel_info
 from mycelium.release.qa.host import RunSettings
-from mycelium.release.remote.transport import SSHOptions
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -49,58 +50,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("mycelium")
 
-ROUNDS: Final = 3  # --compare REF: rounds of A then B
-
-
-@dataclass(frozen=True)
-class BenchOptions:
-    project_dir: Path
-    inventory: Path
-    playbook: Path
-    reports_root: Path
-    pattern: str = "localhost"
-    forks: int | None = None  # None: every selected host at once, up to MAX_FORKS
-    pythons: tuple[str, ...] = ()
-    wheel: Path | None = None
-    quick: bool = False
-    only: tuple[str, ...] = ()
-    compare: str | None = None  # a performance_report.json, or a git ref
-    tolerance: float = TOLERANCE
-    force: bool = False
-    rounds: int = ROUNDS
-    keep: bool = False
-    task_timeout: float = defaults.STEP_TIMEOUT_S
-    ssh: SSHOptions = field(default_factory=SSHOptions)
-
-
-@dataclass(frozen=True)
-class BenchResult:
-    version: str
-    cells: list[Cell]
-    columns: list[Column]  # one per report that came back and validated
-    comparisons: list[Comparison]
-    refused: list[str]  # comparisons refused (fingerprint), one line each
-    matrix_path: Path
-    svg_path: Path | None
-    svg_note: str  # why there is no SVG, when there is none
-    exit_code: int
-    interrupted: bool = False
-    builds: tuple[str, str] | None = None  # --compare REF: what A and B are
-
-
-def bench_flags(*, quick: bool, only: Sequence[str]) -> list[str]:
-    """The command's own arguments for ``mycelium-bench``."""
-    flags = ["--quick"] if quick else []
-    if only:
-        flags += ["--only", ",".join(only)]
-    return flags
-
-
-@dataclass(frozen=True)
-class CompareTarget:
-    path: Path | None = None  # --compare OLD.json
-    commit: str | None = None  # --compare REF, resolved
-    ref: str = ""
+__all__ = ["BenchOptions", "BenchResult", "run_bench_command"]
 
 
 def compare_target(value: str, project_dir: Path) -> CompareTarget:
@@ -280,16 +230,3 @@ def _svg(
     if not columns:
         return None, "no report came back: no bench.svg"
     return write_svg(path, columns, history), ""
-
-
-def overall_exit_code(
-    cells: Sequence[Cell], comparisons: Sequence[Comparison], refused: Sequence[str]
-) -> int:
-    """``invoke qa``'s codes for the run (2 an operation failed or a host could not run, 4
-    unreachable, 130 Ctrl-C); else 1 for a regression or a refused comparison; else 0."""
-    code = exit_code_for(cells)
-    if code != exit_codes.OK:
-        return code
-    if refused or any(c.regressed for c in comparisons):
-        return exit_codes.FAILURE
-    return exit_codes.OK

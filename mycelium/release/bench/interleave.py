@@ -25,13 +25,9 @@ from mycelium.bench.grading import grade
 from mycelium.bench.report import Noise, Operation, PerformanceReport
 from mycelium.errors import ReleaseError, UsageError
 from mycelium.fileio import atomic_write
-from mycelium.release.bench.command import (
-    BenchResult,
-    bench_flags,
-    overall_exit_code,
-)
 from mycelium.release.bench.compare import ALPHA, FingerprintMismatchError, compare_reports
 from mycelium.release.bench.layout import INTERLEAVED_DIR, MATRIX_NAME, SVG_NAME
+from mycelium.release.bench.outcome import BenchResult, bench_flags, overall_exit_code
 from mycelium.release.bench.plot import MISSING, matplotlib_available, write_svg
 from mycelium.release.bench.render import Column, render_markdown
 from mycelium.release.bench.reports import load_old_report
@@ -43,7 +39,7 @@ from mycelium.status import Status
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from mycelium.release.bench.command import BenchOptions, CompareTarget
+    from mycelium.release.bench.outcome import BenchOptions, CompareTarget
     from mycelium.release.qa.host import WheelInfo
 
 log = logging.getLogger("mycelium")
