@@ -217,8 +217,10 @@ def _throughput(op: BenchOperation, prepared: Throughput, settings: Settings) ->
     measured = Measurement(tuple(1.0 / (r.throughput or 1.0) for r in runs), size, 0)
     figures = _figures(op, measured)
     latency = middle.latency
-    return figures.model_copy(
-        update={
+    # Validated, not model_copy(update=...), which would let a bad value into the report.
+    return Operation.model_validate(
+        {
+            **figures.model_dump(),
             "throughput": 1.0 / (figures.median_s or 1.0),
             "throughput_unit": middle.throughput_unit,
             "latency": Latency(
