@@ -9,6 +9,7 @@ from mycelium.release.bench.compare import (
     FingerprintMismatchError,
     Verdict,
     compare_reports,
+    confirm_by_rounds,
     judge,
 )
 from tests.unit.bench_reports import FINGERPRINT, report, timings
@@ -134,3 +135,22 @@ def test_a_tolerance_outside_zero_to_one_is_refused() -> None:
     same = report({"config_validation": timings(MS, 20, seed=19)})
     with pytest.raises(UserError, match="between 0 and 1"):
         compare_reports(same, same, tolerance=10)
+
+
+def test_a_verdict_the_rounds_disagree_on_is_inconclusive_naming_their_ratios() -> None:
+    old = report({"detect_json": timings(MS, 20, seed=20), "full_scan": timings(MS, 20, seed=21)})
+    new = report(
+        {
+            "detect_json": [t * 0.7 for t in timings(MS, 20, seed=22)],
+            "full_scan": [t * 1.5 for t in timings(MS, 20, seed=23)],
+        }
+    )
+    comparison = confirm_by_rounds(
+        compare_reports(old, new), {"detect_json": [0.5, 1.02], "full_scan": [1.4, 1.6]}
+    )
+    verdicts = {op.name: (op.verdict, op.reason) for op in comparison.operations}
+    assert verdicts["detect_json"] == (
+        Verdict.INCONCLUSIVE,
+        "the rounds disagree (ratio per round: 0.50, 1.02)",
+    )
+    assert verdicts["full_scan"] == (Verdict.REGRESSED, "")

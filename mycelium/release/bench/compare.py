@@ -16,14 +16,14 @@ from __future__ import annotations
 import math
 import statistics
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import TYPE_CHECKING, Final
 
 from mycelium.errors import UserError
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Mapping, Sequence
 
     from mycelium.bench.report import Fingerprint, Operation, PerformanceReport
 
@@ -259,3 +259,35 @@ def compare_reports(
         ),
         forced=tuple(differences),
     )
+
+
+def confirm_by_rounds(
+    comparison: Comparison, round_ratios: Mapping[str, Sequence[float]]
+) -> Comparison:
+    """``--compare REF``: a regression or improvement stands only if every round agrees.
+
+    Each round ran A then B back to back; a verdict that one busy stretch of the machine
+    produced shows as rounds whose ratios fall on both sides of 1. Such an operation is
+    ``inconclusive``, with the ratios of its rounds.
+    """
+    operations = []
+    for op in comparison.operations:
+        ratios = list(round_ratios.get(op.name, ()))
+        called = op.verdict in {Verdict.REGRESSED, Verdict.IMPROVED}
+        slower = op.verdict is Verdict.REGRESSED
+        if called and len(ratios) > 1 and not all((r > 1) == slower for r in ratios):
+            shown = ", ".join(f"{r:.2f}" for r in ratios)
+            op = replace(  # noqa: PLW2901 - the operation, confirmed or not
+                op,
+                verdict=Verdict.INCONCLUSIVE,
+                reason=f"the rounds disagree (ratio per round: {shown})",
+            )
+        operations.append(op)
+    return replace(comparison, operations=tuple(operations))
+
+
+def round_ratio(old: Operation | None, new: Operation | None) -> float | None:
+    """One round's ratio of medians for one operation, when both sides have samples."""
+    if old is None or new is None:
+        return None
+    return _ratio(old.samples_s, new.samples_s)

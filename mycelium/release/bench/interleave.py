@@ -25,7 +25,13 @@ from mycelium.bench.grading import grade
 from mycelium.bench.report import Noise, Operation, PerformanceReport
 from mycelium.errors import ReleaseError, UsageError
 from mycelium.fileio import atomic_write
-from mycelium.release.bench.compare import ALPHA, FingerprintMismatchError, compare_reports
+from mycelium.release.bench.compare import (
+    ALPHA,
+    FingerprintMismatchError,
+    compare_reports,
+    confirm_by_rounds,
+    round_ratio,
+)
 from mycelium.release.bench.layout import INTERLEAVED_DIR, MATRIX_NAME, SVG_NAME
 from mycelium.release.bench.outcome import BenchResult, bench_flags, overall_exit_code
 from mycelium.release.bench.plot import MISSING, matplotlib_available, write_svg
@@ -96,17 +102,16 @@ def run_interleaved(options: BenchOptions, target: CompareTarget) -> BenchResult
     columns = [Column(name_a, merged_a), Column(name_b, merged_b)]
     comparisons, refused = [], []
     try:
-        comparisons.append(
-            compare_reports(
-                merged_a,
-                merged_b,
-                tolerance=options.tolerance,
-                alpha=ALPHA,
-                force=options.force,
-                old_name=name_a,
-                new_name=name_b,
-            )
+        compared = compare_reports(
+            merged_a,
+            merged_b,
+            tolerance=options.tolerance,
+            alpha=ALPHA,
+            force=options.force,
+            old_name=name_a,
+            new_name=name_b,
         )
+        comparisons.append(confirm_by_rounds(compared, per_round_ratios(runs["A"], runs["B"])))
     except FingerprintMismatchError as exc:
         refused.append(str(exc))
     cells = [_cell("A", merged_a), _cell("B", merged_b)]
@@ -140,6 +145,20 @@ def run_interleaved(options: BenchOptions, target: CompareTarget) -> BenchResult
         exit_code=overall_exit_code(cells[1:], comparisons, refused),
         builds=(name_a, name_b),
     )
+
+
+def per_round_ratios(
+    rounds_a: Sequence[PerformanceReport], rounds_b: Sequence[PerformanceReport]
+) -> dict[str, list[float]]:
+    """Each operation's ratio of medians (B / A) in every round that measured it on both."""
+    ratios: dict[str, list[float]] = {}
+    for a, b in zip(rounds_a, rounds_b, strict=True):
+        ops_a = {op.name: op for op in a.operations}
+        for op in b.operations:
+            ratio = round_ratio(ops_a.get(op.name), op)
+            if ratio is not None:
+                ratios.setdefault(op.name, []).append(ratio)
+    return ratios
 
 
 def _cell(side: str, report: PerformanceReport) -> Cell:
@@ -324,7 +343,12 @@ def merge_operation(ops: Sequence[Operation]) -> Operation:
                 relative_stdev=relative,
                 outliers=outliers,
                 noisy=noisy,
-                warning=f"merged from {len(ops)} rounds" if noisy else None,
+                warning=(
+                    f"the standard deviation is {relative:.0%} of the mean across "
+                    f"{len(ops)} round(s), {outliers} outlier(s)"
+                )
+                if noisy
+                else None,
             ),
         }
     )
