@@ -281,8 +281,112 @@ def rollback(
     print(outcome.message)
 
 
+@task(
+    help={
+        "hosts": "Ansible host pattern, as for invoke qa; default localhost",
+        "inventory": "inventory file (Ansible YAML); default inventory/hosts.yml",
+        "forks": f"hosts to run at once (default: all selected, at most {defaults.MAX_FORKS})",
+        "python": "interpreters to measure instead of mycelium_pythons (comma list, repeatable)",
+        "wheel": "measure this wheel instead of building one",
+        "reports": "directory for reports/<version>/... (default reports)",
+        "quick": "fewer samples per operation (a quick look, not figures to quote)",
+        "only": "only these operations (comma list of names, as in performance_report.json)",
+        "compare": "an earlier performance_report.json, or a git ref: then both builds run "
+        "here, interleaved A B A B (A = the ref, B = this tree)",
+        "tolerance": "a ratio within 1 ± this is 'same' (default 0.10)",
+        "force": "compare reports from different environments anyway",
+        "rounds": "--compare REF: rounds of A then B (default 3)",
+        "timeout": "seconds one step (a command, a file transfer) may take on a host "
+        f"(default {defaults.STEP_TIMEOUT_S:g})",
+        "connect-timeout": "seconds to wait for a host to answer SSH "
+        f"(default {defaults.CONNECT_TIMEOUT_S:g})",
+        "accept-new-host-keys": "add unknown host keys to known_hosts (changed keys stay refused)",
+        "keep": "leave each host's run directory in place (for debugging)",
+        "verbose": "stream every command's output with a host prefix",
+    },
+    iterable=["python"],
+)
+def bench(
+    c: Context,
+    hosts: str = "localhost",
+    inventory: str = "inventory/hosts.yml",
+    forks: int = 0,
+    python: list[str] | None = None,
+    wheel: str | None = None,
+    reports: str = "reports",
+    quick: bool = False,
+    only: str = "",
+    compare: str | None = None,
+    tolerance: float = 0.10,
+    force: bool = False,
+    rounds: int = 3,
+    timeout: float = defaults.STEP_TIMEOUT_S,
+    connect_timeout: float = defaults.CONNECT_TIMEOUT_S,
+    accept_new_host_keys: bool = False,
+    keep: bool = False,
+    verbose: bool = False,
+) -> None:
+    """Benchmark the wheel on every selected host (or two builds), print the table."""
+    from mycelium.cli._app import setup_logging
+    from mycelium.release.bench.command import BenchOptions, run_bench_command
+    from mycelium.release.bench.render import render_text
+    from mycelium.release.qa.progress import HostProgress
+    from mycelium.release.remote.transport import SSHOptions
+
+    setup_logging()
+    pythons = tuple(p.strip() for value in python or () for p in value.split(",") if p.strip())
+    progress = HostProgress(verbose=verbose)
+    try:
+        result = run_bench_command(
+            BenchOptions(
+                project_dir=ROOT,
+                inventory=Path(inventory),
+                playbook=ROOT / "playbooks" / "bench.yml",
+                reports_root=Path(reports).resolve(),
+                pattern=hosts,
+                forks=forks or None,
+                pythons=pythons,
+                wheel=Path(wheel) if wheel else None,
+                quick=quick,
+                only=tuple(n.strip() for n in only.split(",") if n.strip()),
+                compare=compare,
+                tolerance=tolerance,
+                force=force,
+                rounds=rounds,
+                keep=keep,
+                task_timeout=timeout,
+                ssh=SSHOptions(
+                    connect_timeout=connect_timeout,
+                    accept_new_host_keys=accept_new_host_keys,
+                    transfer_timeout=timeout,
+                ),
+            ),
+            progress,
+        )
+    except MyceliumError as exc:
+        raise Exit(f"invoke bench: {exc}", code=exc.exit_code) from None
+    finally:
+        progress.close()
+    print(
+        render_text(
+            columns=result.columns,
+            cells=result.cells,
+            comparisons=result.comparisons,
+            refused=result.refused,
+        )
+    )
+    written = [_shown(result.matrix_path)] + ([_shown(result.svg_path)] if result.svg_path else [])
+    print(f"\nwrote {' and '.join(written)}")
+    if result.svg_note:
+        print(result.svg_note)
+    if result.interrupted:
+        raise Exit("invoke bench: interrupted", code=130)
+    if result.exit_code:
+        raise Exit(code=result.exit_code)
+
+
 def _shown(path: Path) -> str:
     return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
 
 
-ns = Collection(test, lint, build, qa, changelog, release, rollback)
+ns = Collection(test, lint, build, qa, bench, changelog, release, rollback)

@@ -55,7 +55,7 @@ def test_an_unknown_mycelium_variable_is_refused_with_the_known_ones(tmp_path: P
     message = error_of(tmp_path, "all:\n  hosts:\n    a:\n      mycelium_python: [python3]\n")
     assert message.startswith(
         f"{tmp_path / 'hosts.yml'}: host a: mycelium_python: unknown variable; the mycelium_* "
-        "variables are mycelium_accept_new_host_keys, mycelium_env, "
+        "variables are mycelium_accept_new_host_keys, mycelium_bench_args, mycelium_env, "
     )
 
 

@@ -78,6 +78,7 @@ class HostVars(BaseModel):
     mycelium_workdir: str | None = None
     mycelium_env: dict[str, str] = Field(default_factory=dict)
     mycelium_qa_args: str = ""
+    mycelium_bench_args: str = ""  # extra arguments for mycelium-bench (playbooks/bench.yml)
 
     @field_validator("mycelium_required", "mycelium_accept_new_host_keys", "mycelium_keep",
                      mode="before")  # fmt: skip
