@@ -186,8 +186,46 @@ def test_more_values_than_the_limit_are_refused(mc: Run, tmp_path: Path) -> None
     config.write_text("project_name: [" + "1," * (LIMITS.max_values + 1) + "]\n")
     message = one_line_error(mc("validate", "--config", str(config)), "mycelium-configuration")
     assert message == (
-        f"{config}:1: refused: more than {LIMITS.max_values:,} values once its aliases "
-        "(*name) are expanded; nothing was read, simplify the file"
+        f"{config}:1: refused: more than {LIMITS.max_values:,} values (keys, items and "
+        "scalars); nothing was read, simplify the file"
+    )
+
+
+def _values_past_the_limit(tmp_path: Path, shape: str) -> Path:
+    # Just under the 4 MiB size bound: only the count of values can refuse these.
+    path = tmp_path / f"{shape}.yaml"
+    if shape == "list":
+        path.write_text("schema_version: 2\nx:\n" + "- 1\n" * 1_040_000)
+    else:
+        path.write_text("schema_version: 2\n" + "".join(f"k{i}: 1\n" for i in range(200_000)))
+    assert path.stat().st_size < LIMITS.max_chars
+    return path
+
+
+@pytest.mark.parametrize("shape", ["list", "keys"])
+def test_a_million_values_are_refused_while_composing_under_the_memory_limit(
+    mc: Run, generate: Run, tmp_path: Path, shape: str
+) -> None:
+    path = _values_past_the_limit(tmp_path, shape)
+    message = one_line_error(mc("validate", "--config", str(path)), "mycelium-configuration")
+    assert message.startswith(f"{path}:")
+    assert message.endswith(
+        f": refused: more than {LIMITS.max_values:,} values (keys, items and scalars); "
+        "nothing was read, simplify the file"
+    )
+    assert "alias" not in message
+    checked = generate("--check", str(path))
+    assert checked.returncode == 1, checked.stderr
+    assert f"more than {LIMITS.max_values:,} values (keys, items and scalars)" in checked.stderr
+    assert "alias" not in checked.stderr
+
+
+def test_two_merge_keys_in_one_mapping_are_a_duplicate_key(mc: Run, tmp_path: Path) -> None:
+    config = tmp_path / "merge2.yaml"
+    config.write_text("services:\n  redis:\n    <<: {port: 7000}\n    <<: {port: 7002}\n")
+    assert one_line_error(mc("validate", "--config", str(config)), "mycelium-configuration") == (
+        f"{config}:4: services.redis.<<: the key appears twice; keep one of them, or merge "
+        "several mappings with <<: [*a, *b]"
     )
 
 
