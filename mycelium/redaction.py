@@ -38,6 +38,8 @@ def is_secret_name(name: object) -> bool:
 def redact_url(url: str) -> str:
     """``url`` with the password of its user part and secret query values replaced by ``***``.
 
+    A user part without ``:`` is masked whole: redis-py and others read it as a password.
+
     Handles the ``key=value`` conninfo form of PostgreSQL too. A password holding ``#``,
     ``?`` or ``/`` unencoded still counts as the user part: everything before the last
     ``@`` of the authority is masked.
@@ -46,12 +48,13 @@ def redact_url(url: str) -> str:
         return _KEYWORD.sub(rf"\g<1>{MASK}", url)
     scheme, _, rest = url.partition("://")
     user_part, at, after = rest.rpartition("@")
-    if at and ":" in user_part:
-        user = user_part.split(":", 1)[0]
+    if at:
+        user, colon, _ = user_part.partition(":")
         if "/" in user:
             # The '@' sits in the path or query, not in the authority: mask to be safe.
             return f"{scheme}://{MASK}@{_redact_query(after)}"
-        rest = f"{user}:{MASK}@{after}"
+        # `redis://SECRET@host`: some clients read a lone user part as the password.
+        rest = f"{user}:{MASK}@{after}" if colon else f"{MASK}@{after}"
     return f"{scheme}://{_redact_query(rest)}"
 
 

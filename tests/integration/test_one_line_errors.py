@@ -74,7 +74,7 @@ def test_a_malformed_url_in_the_environment_names_the_variable(
     result = cli("mycelium-test", env={"MYCELIUM_POSTGRES_URL": "postgresql://u@h:abc/d"})
     line = one_line_error(result, 2)
     assert line == (
-        "mycelium-test: error: $MYCELIUM_POSTGRES_URL: postgresql://u@h:abc/d: "
+        "mycelium-test: error: $MYCELIUM_POSTGRES_URL: postgresql://***@h:abc/d: "
         "the port is not a number from 1 to 65535"
     )
 

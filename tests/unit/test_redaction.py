@@ -13,9 +13,11 @@ from mycelium.redaction import redact_env_text, redact_mapping, redact_text, red
         ("redis://127.0.0.1:1/0?password=X", "redis://127.0.0.1:1/0?password=***"),
         ("redis://:S3cr#etPW@127.0.0.1:1/0", "redis://:***@127.0.0.1:1/0"),
         ("redis://:a/b?c@h:1/0", "redis://:***@h:1/0"),
-        ("postgresql://u@h/d?sslmode=require&password=p", "postgresql://u@h/d?sslmode=require&password=***"),
+        ("postgresql://u@h/d?sslmode=require&password=p", "postgresql://***@h/d?sslmode=require&password=***"),
         ("redis://h/0?auth_token=t&db=1", "redis://h/0?auth_token=***&db=1"),
-        ("redis://user@h:1/0", "redis://user@h:1/0"),
+        ("redis://XSECRET@h:1/0", "redis://***@h:1/0"),
+        ("tcp://u:DHSECRET2@127.0.0.1:1", "tcp://u:***@127.0.0.1:1"),
+        ("redis://h:1/0", "redis://h:1/0"),
         ("garbage", "garbage"),
     ],
 )  # fmt: skip
