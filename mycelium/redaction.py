@@ -107,8 +107,9 @@ def redact_env_text(text: str, public: tuple[str, ...] = ()) -> str:
     """``.env`` text with each value replaced by ``<secret sha256:…>``, safe to print.
 
     Read as Compose reads it: any key (dotted, with dashes), ``export``, and quoted values
-    that span lines, which become one masked line. Comments, blank lines and the keys in
-    ``public`` stay as written; a line that is none of these is masked whole.
+    that span lines, which become one masked line. A commented-out assignment
+    (``#KEY=value``) is masked as if live; other comments pass :func:`redact_text`; blank
+    lines and the keys in ``public`` stay as written; any other line is masked whole.
     """
     lines = text.splitlines(keepends=True)
     out: list[str] = []
@@ -117,8 +118,11 @@ def redact_env_text(text: str, public: tuple[str, ...] = ()) -> str:
         line = lines[i]
         i += 1
         stripped = line.strip()
-        if not stripped or stripped.startswith("#"):
+        if not stripped:
             out.append(line)
+            continue
+        if stripped.startswith("#"):
+            out.append(_redact_env_comment(line, public))
             continue
         end = "\n" if line.endswith("\n") else ""
         match = _ENV_HEAD.match(line)
@@ -140,6 +144,19 @@ def redact_env_text(text: str, public: tuple[str, ...] = ()) -> str:
         else:
             out.append(f"{match['head']}<secret sha256:{fingerprint(value)}>{end}")
     return "".join(out)
+
+
+def _redact_env_comment(line: str, public: tuple[str, ...]) -> str:
+    # A commented-out assignment (`#POSTGRES_PASSWORD=old`) is an old secret: its value is
+    # masked like a live one. Any other comment still passes the free-text redaction.
+    hash_at = line.index("#")
+    body = line[hash_at + 1 :]
+    match = _ENV_HEAD.match(body)
+    if match is None or match["key"] in public:
+        return redact_text(line)
+    end = "\n" if line.endswith("\n") else ""
+    value = body[match.end() :].rstrip("\r\n")
+    return f"{line[: hash_at + 1]}{match['head']}<secret sha256:{fingerprint(value)}>{end}"
 
 
 def _closes(text: str, quote: str) -> bool:

@@ -153,6 +153,8 @@ def test_generate_diff_masks_every_env_value_however_it_is_written(
         "dashed": f"with-dash={SECRET}-dashed\n",
         "export": f"export EXPORTED={SECRET}-export\n",
         "garbage": f"{SECRET}-garbage-line\n",
+        "commented": f"#POSTGRES_PASSWORD={SECRET}-commented\n",
+        "commented export": f"# export OLD_TOKEN={SECRET}-commented\n",
     }
     env.write_text(env.read_text() + "".join(planted.values()))
     for args in (("--diff",), ("--diff", "--force"), ("--check",), ("--dry-run", "--diff")):

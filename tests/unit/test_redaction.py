@@ -43,13 +43,14 @@ def test_a_mapping_masks_secret_keys_at_any_depth_and_urls_in_lists() -> None:
 
 def test_env_text_masks_multi_line_values_odd_keys_and_unreadable_lines() -> None:
     text = (
-        '# comment=kept\nPUBLIC=x\nA=1\nmy.dotted=s\nB="one\nSECRET-CONT"\n'
+        '# a comment\n#OLD_PASSWORD=SECRET-OLD\nPUBLIC=x\nA=1\nmy.dotted=s\nB="one\nSECRET-CONT"\n'
         "export C='q'\nSECRET-LINE\n"
     )
     shown = redact_env_text(text, public=("PUBLIC",))
     assert "SECRET" not in shown
     assert shown.splitlines() == [
-        "# comment=kept",
+        "# a comment",
+        "#OLD_PASSWORD=<secret sha256:e85c4e72>",
         "PUBLIC=x",
         "A=<secret sha256:6b86b273>",
         "my.dotted=<secret sha256:043a7187>",
