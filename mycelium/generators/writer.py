@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Final
 
 from mycelium.errors import UserError
 from mycelium.fileio import (
+    FileTooLargeError,
+    NotRegularFileError,
     SymbolicLinkError,
     atomic_write,
     backup_path,
@@ -85,7 +87,8 @@ def read_text(path: Path) -> str | None:
         raise UserError(f"{path.parent}: is not a directory; choose another --output") from None
     except PermissionError:
         raise UserError(f"{path}: permission denied; check the file's owner and mode") from None
-    except OSError as exc:
+    except (IsADirectoryError, NotRegularFileError, FileTooLargeError) as exc:
+        # Other OSErrors (a name too long, a full disk) reach the edge, which words them.
         raise UserError(
             f"{path}: {describe(exc)}; move it away or choose another --output"
         ) from None

@@ -68,6 +68,55 @@ def test_a_malformed_redis_url_is_a_usage_error_naming_the_flag(
     assert line.startswith(f"mycelium-test: error: {message}")
 
 
+LONG_LABEL = "a" * 64
+
+
+@pytest.mark.parametrize(
+    ("flag", "url", "message"),
+    [
+        ("--redis-url", "redis://[::1", "redis://[::1: not a valid URL (an IPv6 address needs"),
+        (
+            "--postgres-url",
+            "postgresql://u:p@[::1/db",
+            "postgresql://u:***@[::1/db: not a valid URL (an IPv6 address needs",
+        ),
+        (
+            "--redis-url",
+            "redis://h:1/0?max_connections=-1",
+            (
+                "redis://h:1/0?max_connections=-1: the query parameter 'max_connections' must be "
+                "a whole number from 1 up; fix or remove it"
+            ),
+        ),
+        (
+            "--redis-url",
+            "redis://h:1/0?protocol=9",
+            (
+                "redis://h:1/0?protocol=9: the query parameter 'protocol' must be 2 or 3; fix or "
+                "remove it"
+            ),
+        ),
+        (
+            "--redis-url",
+            f"redis://{LONG_LABEL}.example:1/0",
+            "a part of the host name is empty or longer than 63 characters",
+        ),
+        (
+            "--postgres-url",
+            f"postgresql://u@{LONG_LABEL}.example:1/d",
+            "a part of the host name is empty or longer than 63 characters",
+        ),
+    ],
+)
+def test_a_url_the_client_library_would_reject_is_one_line_naming_the_flag(
+    cli: Callable[..., Result], flag: str, url: str, message: str
+) -> None:
+    extra = () if flag == "--redis-url" else ("--redis-url", "redis://127.0.0.1:1/0")
+    line = one_line_error(cli("mycelium-test", flag, url, *extra), 2)
+    assert line.startswith(f"mycelium-test: error: {flag}: "), line
+    assert message in line
+
+
 def test_a_malformed_url_in_the_environment_names_the_variable(
     cli: Callable[..., Result],
 ) -> None:
@@ -96,6 +145,10 @@ def test_an_out_of_range_onboarding_port_is_a_usage_error_naming_the_flag(
         ("tcp://127.0.0.1:abc", "its port is not a number from 1 to 65535"),
         ("tcp://127.0.0.1:99999", "its port is not a number from 1 to 65535"),
         ("tcp://[::1", "not a valid URL (an IPv6 address needs its closing ']')"),
+        (
+            f"tcp://{LONG_LABEL}.example:1",
+            "a part of the host name is empty or longer than 63 characters",
+        ),
     ],
 )
 def test_a_malformed_docker_host_makes_docker_unavailable_with_the_reason(
