@@ -139,8 +139,12 @@ def atomic_write(path: Path, data: bytes, mode: int = 0o644) -> None:
     """
     directory = path.parent
     directory.mkdir(parents=True, exist_ok=True)
-    # mkstemp opens with O_CREAT | O_EXCL: it never writes through an existing name.
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name[:200]}.", suffix=".tmp", dir=directory)
+    try:
+        # mkstemp opens with O_CREAT | O_EXCL: it never writes through an existing name.
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name[:200]}.", suffix=".tmp", dir=directory)
+    except OSError as exc:
+        # The temporary name is ours, not the user's: the error names the file they asked for.
+        raise OSError(exc.errno, exc.strerror, os.fspath(path)) from exc
     tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, "wb") as handle:

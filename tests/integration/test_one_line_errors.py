@@ -253,3 +253,23 @@ def test_a_300_character_output_name_is_one_line_naming_the_fix(
         ": File name too long; use a shorter name (at most 255 bytes for each part of a path)"
     )
     assert len(line) < 400
+
+
+def test_a_host_alias_with_escape_codes_is_refused_before_the_checks_run(
+    cli: Callable[..., Result],
+) -> None:
+    result = cli("mycelium-qa", "--only", "platform", "--host-alias", "\x1b[31mX")
+    line = one_line_error(result, 2)
+    assert line == (
+        "mycelium-qa: error: --host-alias '\\x1b[31mX': not an inventory alias (letters, "
+        "digits and . _ - @ : only, at most 128); give the host's alias from the inventory"
+    )
+    assert result.stdout == ""  # no check ran
+
+
+def test_an_unwritable_report_path_is_named_not_its_temporary_file(
+    cli: Callable[..., Result],
+) -> None:
+    line = one_line_error(cli("mycelium-qa", "--only", "platform", "--report", "/proc/self/mem"), 1)
+    assert "/proc/self/mem" in line
+    assert ".tmp" not in line
