@@ -204,8 +204,8 @@ def test_check_passes_the_generated_file_and_names_problems_in_a_users_file(
     missing = generate("--check", "nowhere.yml")
     assert missing.returncode == 1
     assert missing.stderr == (
-        "mycelium-generate: error: nowhere.yml: no such file; run `mycelium-generate` first, "
-        "or name a Compose file\n"
+        "mycelium-generate: error: --check nowhere.yml: no such file; run `mycelium-generate` "
+        "first, or name a Compose file\n"
     )
 
 

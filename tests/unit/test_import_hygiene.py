@@ -23,6 +23,7 @@ PRODUCT = (
     "mycelium.exit_codes",
     "mycelium.fileio",
     "mycelium.generators",
+    "mycelium.hosts",
     "mycelium.qa",
     "mycelium.redaction",
     "mycelium.status",
