@@ -41,6 +41,15 @@ def test_commits_since_the_tag_newest_first(repo: Path) -> None:
     assert subjects(repo, None) == ["fix(x): two", "feat: one", "chore: initial"]
 
 
+def test_the_release_commits_themselves_are_not_listed(repo: Path) -> None:
+    commit(repo, "chore(release): 0.1.0")
+    git(repo, "tag", "-a", "v0.1.0", "-m", "0.1.0")
+    commit(repo, "feat: one")
+    commit(repo, "chore(release): 0.2.0")
+    commit(repo, "chore(deps): bump")
+    assert subjects(repo, "v0.1.0") == ["chore(deps): bump", "feat: one"]
+
+
 def test_a_merge_commit_is_skipped_and_the_branch_commits_are_kept(repo: Path) -> None:
     git(repo, "tag", "v0.1.0")
     git(repo, "switch", "-q", "-c", "topic")

@@ -192,8 +192,15 @@ def cancel_reverts(commits: list[Commit]) -> list[Commit]:
 
 
 def commits_since(repo_dir: Path, since_ref: str | None) -> list[Commit]:
-    """The commits a release since ``since_ref`` contains: merges skipped, reverts cancelled.
+    """The commits a release since ``since_ref`` contains: merges, reverts and release commits
+    left out.
 
     Newest first. ``since_ref`` None means the whole history of HEAD (a first release).
     """
-    return cancel_reverts(read_log(repo_dir, since_ref))
+    # The release commits themselves (`chore(release): 1.0.0`, which `invoke release` makes)
+    # only bump the version and write the changelog: they are not changes to list.
+    return [c for c in cancel_reverts(read_log(repo_dir, since_ref)) if not _is_release(c)]
+
+
+def _is_release(commit: Commit) -> bool:
+    return commit.type == "chore" and commit.scope == "release"
