@@ -162,8 +162,231 @@ def qa(
         raise Exit(code=result.exit_code)
 
 
+@task(
+    help={
+        "version": "the version to preview (default: the last release, bumped as the commits ask)",
+        "since": "list the commits after this tag, branch or sha (default: the last release tag)",
+    }
+)
+def changelog(c: Context, version: str | None = None, since: str | None = None) -> None:
+    """Preview the next CHANGELOG.md section from the conventional commits; write nothing."""
+    import sys
+    from datetime import datetime
+
+    from mycelium.release.publish.changelog import preview_changelog
+
+    today = datetime.now().astimezone().date()  # the maintainer's own calendar day
+    try:
+        preview = preview_changelog(ROOT, version=version, since_ref=since, today=today)
+    except MyceliumError as exc:
+        raise Exit(f"invoke changelog: {exc}", code=exc.exit_code) from None
+    print(preview.reason, file=sys.stderr)
+    if preview.warning:
+        print(f"warning: {preview.warning}", file=sys.stderr)
+    print(preview.text, end="")
+
+
+@task(
+    help={
+        "version": "the version to release: 1.0.0, 1.0.0-rc.1 (tag v1.0.0-rc.1, package 1.0.0rc1)",
+        "dry-run": "build, check and test-install, probe GitHub read-only; print the plan and "
+        "the notes; write nothing",
+        "draft": "stop before publishing: the GitHub release stays a draft",
+        "skip-qa": "release without the QA gate; the REASON goes in the release notes",
+        "skip-bench": "release without the bench gate; the REASON goes in the release notes",
+        "sign": "sign the tag (git tag -s) instead of annotating it",
+        "replace": "overwrite a release asset whose sha256 differs from the local file",
+        "repo": "OWNER/NAME on GitHub (default: GITHUB_REPOSITORY, else the origin remote)",
+        "inventory": "the inventory whose mycelium_required hosts the QA gate insists on",
+        "reports": "directory holding reports/<version>/... (default reports)",
+        "strict": "a version bump smaller than the commits call for is an error",
+        "branch": "the release branch (default main; a hotfix: release/1.2)",
+    }
+)
+def release(
+    c: Context,
+    version: str,
+    dry_run: bool = False,
+    draft: bool = False,
+    skip_qa: str | None = None,
+    skip_bench: str | None = None,
+    sign: bool = False,
+    replace: bool = False,
+    repo: str | None = None,
+    inventory: str = "inventory/hosts.yml",
+    reports: str = "reports",
+    strict: bool = False,
+    branch: str = "main",
+) -> None:
+    """Release VERSION: prepare, pass the QA/bench gates, tag, push, publish on GitHub."""
+    from mycelium.cli._app import setup_logging
+    from mycelium.release.publish.command import ReleaseOptions, render
+    from mycelium.release.publish.command import release as run
+
+    setup_logging()
+    try:
+        outcome = run(
+            ReleaseOptions(
+                project_dir=ROOT,
+                version=version,
+                dry_run=dry_run,
+                draft=draft,
+                skip_qa=skip_qa,
+                skip_bench=skip_bench,
+                sign=sign,
+                replace=replace,
+                repo=repo,
+                inventory=Path(inventory),
+                reports=Path(reports),
+                strict=strict,
+                branch=branch,
+            )
+        )
+    except MyceliumError as exc:
+        raise Exit(f"invoke release: {exc}", code=exc.exit_code) from None
+    print(render(outcome, notes=dry_run), end="")
+    if outcome.exit_code:
+        raise Exit(f"invoke release: {outcome.message}", code=outcome.exit_code)
+    print(outcome.message)
+
+
+@task(
+    help={
+        "version": "the version whose release to undo",
+        "force": "also delete a release that is already published",
+        "repo": "OWNER/NAME on GitHub (default: GITHUB_REPOSITORY, else the origin remote)",
+        "branch": "the release branch the bump commit is on (default main)",
+    }
+)
+def rollback(
+    c: Context, version: str, force: bool = False, repo: str | None = None, branch: str = "main"
+) -> None:
+    """Undo a release: delete the GitHub release and the tags, revert or reset the bump."""
+    from mycelium.cli._app import setup_logging
+    from mycelium.release.publish.command import RollbackOptions, render
+    from mycelium.release.publish.command import rollback as run
+
+    setup_logging()
+    try:
+        outcome = run(
+            RollbackOptions(
+                project_dir=ROOT, version=version, force=force, repo=repo, branch=branch
+            )
+        )
+    except MyceliumError as exc:
+        raise Exit(f"invoke rollback: {exc}", code=exc.exit_code) from None
+    print(render(outcome), end="")
+    if outcome.exit_code:
+        raise Exit(f"invoke rollback: {outcome.message}", code=outcome.exit_code)
+    print(outcome.message)
+
+
+@task(
+    help={
+        "hosts": "Ansible host pattern, as for invoke qa; default localhost",
+        "inventory": "inventory file (Ansible YAML); default inventory/hosts.yml",
+        "forks": f"hosts to run at once (default: all selected, at most {defaults.MAX_FORKS})",
+        "python": "interpreters to measure instead of mycelium_pythons (comma list, repeatable)",
+        "wheel": "measure this wheel instead of building one",
+        "reports": "directory for reports/<version>/... (default reports)",
+        "quick": "fewer samples per operation (a quick look, not figures to quote)",
+        "only": "only these operations (comma list of names, as in performance_report.json)",
+        "compare": "an earlier performance_report.json, or a git ref: then both builds run "
+        "here, interleaved A B A B (A = the ref, B = this tree)",
+        "tolerance": "a ratio within 1 ± this is 'same' (default 0.10)",
+        "force": "compare reports from different environments anyway",
+        "rounds": "--compare REF: rounds of A then B (default 3)",
+        "timeout": "seconds one step (a command, a file transfer) may take on a host "
+        f"(default {defaults.STEP_TIMEOUT_S:g})",
+        "connect-timeout": "seconds to wait for a host to answer SSH "
+        f"(default {defaults.CONNECT_TIMEOUT_S:g})",
+        "accept-new-host-keys": "add unknown host keys to known_hosts (changed keys stay refused)",
+        "keep": "leave each host's run directory in place (for debugging)",
+        "verbose": "stream every command's output with a host prefix",
+    },
+    iterable=["python"],
+)
+def bench(
+    c: Context,
+    hosts: str = "localhost",
+    inventory: str = "inventory/hosts.yml",
+    forks: int = 0,
+    python: list[str] | None = None,
+    wheel: str | None = None,
+    reports: str = "reports",
+    quick: bool = False,
+    only: str = "",
+    compare: str | None = None,
+    tolerance: float = 0.10,
+    force: bool = False,
+    rounds: int = 3,
+    timeout: float = defaults.STEP_TIMEOUT_S,
+    connect_timeout: float = defaults.CONNECT_TIMEOUT_S,
+    accept_new_host_keys: bool = False,
+    keep: bool = False,
+    verbose: bool = False,
+) -> None:
+    """Benchmark the wheel on every selected host (or two builds), print the table."""
+    from mycelium.cli._app import setup_logging
+    from mycelium.release.bench.command import BenchOptions, run_bench_command
+    from mycelium.release.bench.render import render_text
+    from mycelium.release.qa.progress import HostProgress
+    from mycelium.release.remote.transport import SSHOptions
+
+    setup_logging()
+    pythons = tuple(p.strip() for value in python or () for p in value.split(",") if p.strip())
+    progress = HostProgress(verbose=verbose)
+    try:
+        result = run_bench_command(
+            BenchOptions(
+                project_dir=ROOT,
+                inventory=Path(inventory),
+                playbook=ROOT / "playbooks" / "bench.yml",
+                reports_root=Path(reports).resolve(),
+                pattern=hosts,
+                forks=forks or None,
+                pythons=pythons,
+                wheel=Path(wheel) if wheel else None,
+                quick=quick,
+                only=tuple(n.strip() for n in only.split(",") if n.strip()),
+                compare=compare,
+                tolerance=tolerance,
+                force=force,
+                rounds=rounds,
+                keep=keep,
+                task_timeout=timeout,
+                ssh=SSHOptions(
+                    connect_timeout=connect_timeout,
+                    accept_new_host_keys=accept_new_host_keys,
+                    transfer_timeout=timeout,
+                ),
+            ),
+            progress,
+        )
+    except MyceliumError as exc:
+        raise Exit(f"invoke bench: {exc}", code=exc.exit_code) from None
+    finally:
+        progress.close()
+    print(
+        render_text(
+            columns=result.columns,
+            cells=result.cells,
+            comparisons=result.comparisons,
+            refused=result.refused,
+        )
+    )
+    written = [_shown(result.matrix_path)] + ([_shown(result.svg_path)] if result.svg_path else [])
+    print(f"\nwrote {' and '.join(written)}")
+    if result.svg_note:
+        print(result.svg_note)
+    if result.interrupted:
+        raise Exit("invoke bench: interrupted", code=130)
+    if result.exit_code:
+        raise Exit(code=result.exit_code)
+
+
 def _shown(path: Path) -> str:
     return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
 
 
-ns = Collection(test, lint, build, qa)
+ns = Collection(test, lint, build, qa, bench, changelog, release, rollback)

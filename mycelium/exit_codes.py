@@ -12,3 +12,6 @@ INTERRUPTED: Final = 130  # Ctrl-C, as a shell reports SIGINT
 # `invoke qa` follows ansible-playbook: 2 some host failed, 4 some host unreachable.
 QA_FAILED: Final = 2
 QA_UNREACHABLE: Final = 4
+
+# `invoke release`: prepared, but the QA or bench gate has no passing evidence yet.
+RELEASE_WAITING: Final = 3

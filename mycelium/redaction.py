@@ -38,6 +38,8 @@ def is_secret_name(name: object) -> bool:
 def redact_url(url: str) -> str:
     """``url`` with the password of its user part and secret query values replaced by ``***``.
 
+    A user part without ``:`` is masked whole: redis-py and others read it as a password.
+
     Handles the ``key=value`` conninfo form of PostgreSQL too. A password holding ``#``,
     ``?`` or ``/`` unencoded still counts as the user part: everything before the last
     ``@`` of the authority is masked.
@@ -46,12 +48,13 @@ def redact_url(url: str) -> str:
         return _KEYWORD.sub(rf"\g<1>{MASK}", url)
     scheme, _, rest = url.partition("://")
     user_part, at, after = rest.rpartition("@")
-    if at and ":" in user_part:
-        user = user_part.split(":", 1)[0]
+    if at:
+        user, colon, _ = user_part.partition(":")
         if "/" in user:
             # The '@' sits in the path or query, not in the authority: mask to be safe.
             return f"{scheme}://{MASK}@{_redact_query(after)}"
-        rest = f"{user}:{MASK}@{after}"
+        # `redis://SECRET@host`: some clients read a lone user part as the password.
+        rest = f"{user}:{MASK}@{after}" if colon else f"{MASK}@{after}"
     return f"{scheme}://{_redact_query(rest)}"
 
 
@@ -104,8 +107,9 @@ def redact_env_text(text: str, public: tuple[str, ...] = ()) -> str:
     """``.env`` text with each value replaced by ``<secret sha256:…>``, safe to print.
 
     Read as Compose reads it: any key (dotted, with dashes), ``export``, and quoted values
-    that span lines, which become one masked line. Comments, blank lines and the keys in
-    ``public`` stay as written; a line that is none of these is masked whole.
+    that span lines, which become one masked line. A commented-out assignment
+    (``#KEY=value``) is masked as if live; other comments pass :func:`redact_text`; blank
+    lines and the keys in ``public`` stay as written; any other line is masked whole.
     """
     lines = text.splitlines(keepends=True)
     out: list[str] = []
@@ -114,8 +118,11 @@ def redact_env_text(text: str, public: tuple[str, ...] = ()) -> str:
         line = lines[i]
         i += 1
         stripped = line.strip()
-        if not stripped or stripped.startswith("#"):
+        if not stripped:
             out.append(line)
+            continue
+        if stripped.startswith("#"):
+            out.append(_redact_env_comment(line, public))
             continue
         end = "\n" if line.endswith("\n") else ""
         match = _ENV_HEAD.match(line)
@@ -137,6 +144,19 @@ def redact_env_text(text: str, public: tuple[str, ...] = ()) -> str:
         else:
             out.append(f"{match['head']}<secret sha256:{fingerprint(value)}>{end}")
     return "".join(out)
+
+
+def _redact_env_comment(line: str, public: tuple[str, ...]) -> str:
+    # A commented-out assignment (`#POSTGRES_PASSWORD=old`) is an old secret: its value is
+    # masked like a live one. Any other comment still passes the free-text redaction.
+    hash_at = line.index("#")
+    body = line[hash_at + 1 :]
+    match = _ENV_HEAD.match(body)
+    if match is None or match["key"] in public:
+        return redact_text(line)
+    end = "\n" if line.endswith("\n") else ""
+    value = body[match.end() :].rstrip("\r\n")
+    return f"{line[: hash_at + 1]}{match['head']}<secret sha256:{fingerprint(value)}>{end}"
 
 
 def _closes(text: str, quote: str) -> bool:

@@ -77,7 +77,7 @@ class Operation(_Model):
     noise: Noise | None = None
     # kind "throughput" (coordination patterns): items per second and their latency.
     throughput: float | None = None
-    throughput_unit: Token | None = None
+    throughput_unit: Label | None = None  # msg/s, tasks/s, gen/s
     latency: Latency | None = None
 
 

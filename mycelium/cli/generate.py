@@ -215,7 +215,7 @@ def _shown(path: Path) -> str:
 
     try:
         return os.fspath(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
+    except (ValueError, OSError, RuntimeError):  # RuntimeError: a symlink loop before 3.13
         return os.fspath(path)
 
 

@@ -61,9 +61,11 @@ def _main(args: argparse.Namespace) -> int:
     from mycelium.qa.run import QAOptions, run_qa, select_checks, write_report
 
     only = tuple(part.strip() for part in args.only.split(",") if part.strip())
-    # Found before the checklist runs: minutes of checks must not end in an unwritable path.
+    # Found before the checklist runs: minutes of checks must not end in an unwritable path
+    # or in a report the schema refuses.
     _check_output(args.report, "--report", "qa_report.json")
     _check_output(args.junit, "--junit", "junit.xml")
+    _check_host_alias(args.host_alias)
     if args.list:
         for item in select_checks(only):
             print(f"{item.category:<14} {item.name}")
@@ -104,6 +106,20 @@ def _main(args: argparse.Namespace) -> int:
     if kept is not None:
         print(f"sandbox kept in {kept}", file=sys.stderr)
     return exit_codes.OK if report.ok else exit_codes.FAILURE
+
+
+def _check_host_alias(alias: str | None) -> None:
+    import re
+
+    from mycelium.errors import UsageError
+    from mycelium.qa.report import HOST_ALIAS_PATTERN
+    from mycelium.redaction import quoted
+
+    if alias is not None and not re.match(HOST_ALIAS_PATTERN, alias):
+        raise UsageError(
+            f"--host-alias {quoted(alias)}: not an inventory alias (letters, digits and "
+            ". _ - @ : only, at most 128); give the host's alias from the inventory"
+        )
 
 
 def _check_output(path: Path | None, flag: str, example: str) -> None:

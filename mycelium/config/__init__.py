@@ -49,9 +49,13 @@ _HOME: dict[str, str] = {
     "resolve": "mycelium.config.paths",
 }
 
+ConfigManager = ConfigStore
+"""The seed's name for :class:`ConfigStore` (its Task 10.2 script imports it)."""
+
 __all__ = [
     "CURRENT_SCHEMA_VERSION",
     "ConfigLocation",
+    "ConfigManager",
     "ConfigStore",
     "DeploymentConfig",
     "DeploymentMethod",

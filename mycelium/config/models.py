@@ -72,10 +72,22 @@ def _check_host(value: str) -> str:
     except _ZoneError:
         raise ValueError(_zone_message(value)) from None
     except ValueError:
-        if not _HOSTNAME.fullmatch(value):
+        # A last label of digits only is an address that did not parse (999.999.999.999,
+        # 0x7f.1), never a host name: no top-level domain is all-numeric (RFC 3696).
+        if not _HOSTNAME.fullmatch(value) or value.rsplit(".", 1)[-1].isdigit():
             raise ValueError(
                 f"{_shown(value)} is not a host name or IP address; use for example 127.0.0.1"
             ) from None
+    return value
+
+
+def _check_directory(value: Path) -> Path:
+    text = str(value)
+    if len(text) > 1024 or any(ord(ch) < 32 or ord(ch) == 127 for ch in text):  # noqa: PLR2004
+        raise ValueError(
+            f"{_shown(text)} is not a directory name: no control characters or line breaks, "
+            "at most 1024 characters; use for example mycelium-deploy"
+        )
     return value
 
 
@@ -191,7 +203,7 @@ class DeploymentMethod(StrEnum):
 
 class DeploymentConfig(_Section):
     method: DeploymentMethod = DeploymentMethod.DOCKER_COMPOSE
-    output_dir: Path = Path("mycelium-deploy")
+    output_dir: Annotated[Path, AfterValidator(_check_directory)] = Path("mycelium-deploy")
     bind_address: BindAddress = Field(
         default="127.0.0.1",
         description="address published ports bind to; 127.0.0.1 keeps services off the network",

@@ -8,23 +8,32 @@ writes under one lock, so concurrent ``set`` commands on different keys all land
 A configuration that is a symbolic link is written through to the link's target, as
 editors do; the backup and the lock sit beside the target. Links at the backup's or the
 temporary file's name are replaced, never followed. Only a regular file is read: a FIFO,
-a device or a directory at the path is refused before it is opened.
+a device or a directory at the path is refused before it is opened (``mycelium.fileio``
+reads it, as it reads every file a user names).
 """
 
 from __future__ import annotations
 
 import contextlib
 import errno
-import os
-import stat
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
 from mycelium.config.limits import LIMITS
 from mycelium.errors import ConfigError
-from mycelium.fileio import atomic_write, backup_path, write_backup
+from mycelium.fileio import (
+    FileTooLargeError,
+    NotRegularFileError,
+    atomic_write,
+    backup_path,
+    file_in_the_way,
+    read_regular_file,
+    require_regular,
+    write_backup,
+)
 
 if TYPE_CHECKING:
+    import os
     from collections.abc import Callable, Iterator
     from pathlib import Path
 
@@ -187,41 +196,29 @@ class ConfigStore:
         return status
 
     def _read_bytes(self) -> bytes | None:
-        """The file's bytes (``None``: no file), refusing what is not a small regular file.
-
-        The type is checked before opening (a FIFO would block, a device never end) and
-        again on the open descriptor, in case the name was swapped in between.
-        """
-        if self._stat() is None:
-            return None
+        """The file's bytes (``None``: no file), refusing what is not a small regular file."""
         try:
-            fd = os.open(self.target, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
-        except FileNotFoundError:
-            return None
+            return read_regular_file(self.target, max_bytes=MAX_FILE_BYTES)
+        except (IsADirectoryError, NotRegularFileError, FileTooLargeError) as exc:
+            raise ConfigError(self._refusal(exc)) from None
         except OSError as exc:
             raise ConfigError(self._problem(exc, "read")) from None
-        with os.fdopen(fd, "rb") as handle:
-            self._require_regular(os.fstat(fd))
-            try:
-                raw = handle.read(MAX_FILE_BYTES + 1)
-            except OSError as exc:
-                raise ConfigError(self._problem(exc, "read")) from None
-        if len(raw) > MAX_FILE_BYTES:
-            raise ConfigError(self._too_big())
-        return raw
 
     def _require_regular(self, status: os.stat_result) -> None:
-        if stat.S_ISDIR(status.st_mode):
-            raise ConfigError(
-                f"{self.path}: is a directory, not a configuration file; give a file path "
-                f"such as {self.path / 'config.yaml'}"
-            )
-        if not stat.S_ISREG(status.st_mode):
-            raise ConfigError(
-                f"{self.path}: not a regular file ({_kind(status.st_mode)}); {FIX_PATH}"
-            )
-        if status.st_size > MAX_FILE_BYTES:
-            raise ConfigError(self._too_big())
+        try:
+            require_regular(self.target, status, MAX_FILE_BYTES)
+        except (IsADirectoryError, NotRegularFileError, FileTooLargeError) as exc:
+            raise ConfigError(self._refusal(exc)) from None
+
+    def _refusal(self, exc: OSError) -> str:
+        if isinstance(exc, NotRegularFileError):
+            return f"{self.path}: not a regular file ({exc.kind}); {FIX_PATH}"
+        if isinstance(exc, FileTooLargeError):
+            return self._too_big()
+        return (
+            f"{self.path}: is a directory, not a configuration file; give a file path "
+            f"such as {self.path / 'config.yaml'}"
+        )
 
     def _too_big(self) -> str:
         return (
@@ -235,7 +232,7 @@ class ConfigStore:
         if code == errno.ELOOP:
             return f"{self.path}: the symbolic links loop; point the link at a real file"
         if code in {errno.ENOTDIR, errno.EEXIST}:  # EEXIST: mkdir met a file on the way
-            blocker = _file_in_the_way(self.path)
+            blocker = file_in_the_way(self.path)
             what = f"{blocker} is a file, not a directory" if blocker else "not a directory"
             return f"{self.path}: {what}; {FIX_PATH}"
         if code == errno.ENAMETOOLONG:
@@ -254,24 +251,6 @@ class ConfigStore:
             return f"{self.path}: cannot {verb} it: {exc.strerror}; free some space and retry"
         reason = exc.strerror or str(exc)
         return f"{self.path}: cannot {verb} it: {reason}; {FIX_PATH}"
-
-
-def _file_in_the_way(path: Path) -> Path | None:
-    for parent in reversed(path.parents):
-        with contextlib.suppress(OSError):
-            if not parent.is_dir() and parent.exists():
-                return parent
-    return None
-
-
-def _kind(mode: int) -> str:
-    kinds = (
-        (stat.S_ISFIFO, "a named pipe"),
-        (stat.S_ISCHR, "a character device"),
-        (stat.S_ISBLK, "a block device"),
-        (stat.S_ISSOCK, "a socket"),
-    )
-    return next((name for check, name in kinds if check(mode)), "not a file")
 
 
 def render(config: MyceliumConfig) -> str:

@@ -1,7 +1,9 @@
 """YAML text to plain data, keeping the line of every key for error messages.
 
 Every YAML file or value a user hands us is read here, within bounds: its size, its
-nesting depth, its number of aliases and its number of values once aliases are expanded.
+nesting depth, its number of aliases, its number of values (counted while composing, so a
+million plain values cost no more than the limit's count) and its number of values once
+aliases are expanded.
 A "billion laughs" document (aliases of aliases) is a few hundred bytes that expand to
 billions of values; it is refused after composing its few nodes, before anything walks
 or builds the expanded tree.
@@ -41,6 +43,7 @@ class BoundedSafeLoader(yaml.SafeLoader):
         self.limits = limits
         self._depth = 0
         self._aliases = 0
+        self._values = 0
 
     def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
         # The composer recurses once per level: refuse deep nesting before Python's own
@@ -50,6 +53,17 @@ class BoundedSafeLoader(yaml.SafeLoader):
             if self._aliases > self.limits.max_aliases:
                 raise YamlLimitError(
                     problem=f"more than {self.limits.max_aliases:,} aliases (*name)",
+                    problem_mark=self._here(),
+                )
+        else:
+            # Counted as each node is composed: a million plain values stop here at the
+            # limit's count, before the rest is parsed or any tree is walked.
+            self._values += 1
+            if self._values > self.limits.max_values:
+                raise YamlLimitError(
+                    problem=(
+                        f"more than {self.limits.max_values:,} values (keys, items and scalars)"
+                    ),
                     problem_mark=self._here(),
                 )
         self._depth += 1
@@ -232,6 +246,14 @@ def _collect_key_lines(
         seen: set[str] = set()
         for key_node, value_node in node.value:
             if key_node.tag == MERGE_TAG:
+                if merged:
+                    # PyYAML merges both, the later silently winning: as ambiguous as any
+                    # key given twice.
+                    dotted = ".".join(_clip(str(p)) for p in (*path, "<<"))
+                    raise ConfigError(
+                        f"{source}:{key_node.start_mark.line + 1}: {dotted}: the key appears "
+                        "twice; keep one of them, or merge several mappings with <<: [*a, *b]"
+                    )
                 merged.append(value_node)
                 continue
             key = _key_text(key_node)

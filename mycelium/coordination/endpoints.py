@@ -10,9 +10,12 @@ from urllib.parse import SplitResult, parse_qsl, quote, urlsplit
 from redis.connection import URL_QUERY_ARGUMENT_PARSERS
 
 from mycelium.errors import UsageError
+from mycelium.hosts import host_name_problem
 from mycelium.redaction import redact_url, truncate
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from mycelium.config import MyceliumConfig
 
 REDIS_URL_ENV: Final = "MYCELIUM_REDIS_URL"
@@ -29,6 +32,10 @@ _FORMS: Final = {
 }
 _NAMES: Final = {"redis": "Redis", "postgres": "PostgreSQL"}
 _MAX_PORT: Final = 65535
+_REDIS_QUERY_RULES: Final[dict[str, tuple[str, Callable[[str], bool]]]] = {
+    "max_connections": ("a whole number from 1 up", lambda v: v.isdigit() and int(v) >= 1),
+    "protocol": ("2 or 3", lambda v: v.strip() in {"2", "3"}),
+}
 
 
 def check_url(url: str, *, kind: str, source: str) -> None:
@@ -51,7 +58,13 @@ def check_url(url: str, *, kind: str, source: str) -> None:
             f"{source}: {shown}: the scheme {truncate(scheme)!r} is not {_NAMES[kind]}'s; "
             f"write {form}"
         )
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        raise UsageError(
+            f"{source}: {shown}: not a valid URL (an IPv6 address needs its closing ']'); "
+            f"write {form}"
+        ) from None
     if "@" in rest and "@" not in parts.netloc:
         raise UsageError(
             f"{source}: {shown}: the password holds '#', '?' or '/' as it is; "
@@ -65,6 +78,9 @@ def _check_place(parts: SplitResult, *, kind: str, shown: str, source: str) -> N
     form = _FORMS[kind]
     if not parts.hostname:
         raise UsageError(f"{source}: {shown} names no host; write {form}")
+    problem = host_name_problem(parts.hostname)
+    if problem is not None:
+        raise UsageError(f"{source}: {shown}: {problem}; write {form}")
     try:
         port = parts.port
     except ValueError:
@@ -99,6 +115,13 @@ def _check_redis_query(query: str, *, shown: str, source: str) -> None:
                     f"{source}: {shown}: the query parameter {name!r} has a value Redis "
                     "cannot read; fix or remove it"
                 ) from None
+        rule = _REDIS_QUERY_RULES.get(name)
+        if rule is not None and value and not rule[1](value):
+            # redis-py parses these, then refuses them only when it connects.
+            raise UsageError(
+                f"{source}: {shown}: the query parameter {name!r} must be {rule[0]}; "
+                "fix or remove it"
+            )
 
 
 @dataclass(frozen=True)

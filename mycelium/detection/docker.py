@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 
 from mycelium.detection._net import Answer, Deadline
 from mycelium.detection.results import ProbeResult, Status
+from mycelium.hosts import host_name_problem
 from mycelium.redaction import truncate
 
 if TYPE_CHECKING:
@@ -119,6 +120,9 @@ def tcp_address(url: str) -> tuple[str, int]:
     if port is not None and not 1 <= port <= _MAX_PORT:
         raise ValueError(bad_port)
     host = parts.hostname or "127.0.0.1"
+    problem = host_name_problem(host)
+    if problem is not None:
+        raise ValueError(problem)
     if host == "localhost":
         host = "127.0.0.1"  # skip the IPv6-first lookup
     return host, port or 2375

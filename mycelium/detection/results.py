@@ -6,6 +6,8 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Final
 
+from mycelium.redaction import redact_text
+
 JSON_SCHEMA_VERSION: Final = 1
 
 
@@ -54,6 +56,16 @@ class ProbeResult:
     port: int | None = None
     details: tuple[tuple[str, str], ...] = ()
     runs_in: RunsIn | None = None
+
+    def __post_init__(self) -> None:
+        # Every string a probe shows passes the one redaction module, whoever built it: an
+        # endpoint such as DOCKER_HOST=tcp://user:pw@host carries credentials, and so does
+        # any reason or detail that quotes it.
+        object.__setattr__(self, "endpoint", redact_text(self.endpoint))
+        if self.reason is not None:
+            object.__setattr__(self, "reason", redact_text(self.reason))
+        details = tuple((name, redact_text(value)) for name, value in self.details)
+        object.__setattr__(self, "details", details)
 
     @property
     def available(self) -> bool:

@@ -5,11 +5,13 @@ neither Compose interpolation, a dotenv parser nor a shell can mangle them. A se
 reads the existing file with python-dotenv (it reads what Compose reads) and keeps every
 value (rotating a password under a running database would lock its clients out); only
 ``rotate=True`` draws new ones. What the user wrote is carried over as the very lines they
-wrote, never re-serialised: a quote, a ``#`` or a line break in a value survives as is.
+wrote, never re-serialised: a quote, a ``#``, a ``\r`` or a line break in a value survives
+as is, and so do their comments and lines no reader understands.
 """
 
 from __future__ import annotations
 
+import functools
 import io
 import secrets
 from dataclasses import dataclass, field
@@ -21,6 +23,8 @@ from mycelium.generators.rendering import render
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
+
+    from dotenv.parser import Binding
 
     from mycelium.config.models import MyceliumConfig
 
@@ -43,24 +47,52 @@ def secret_names(config: MyceliumConfig) -> tuple[str, ...]:
 
 @dataclass(frozen=True)
 class EnvEntry:
-    """One variable of a dotenv file: its value as Compose reads it, and its own text."""
+    """One line of a dotenv file (several, for a quoted value spanning lines), as written.
 
-    name: str
+    ``name`` is ``None`` for a comment, a blank line or a line no reader understands.
+    """
+
+    name: str | None
     value: str | None  # None for a bare ``NAME`` line, which sets nothing
     text: str  # the line(s) as written, ending with a newline
 
 
+def read_lines(text: str) -> list[EnvEntry]:
+    """Every line of a dotenv file in order, each exactly as written.
+
+    A line ends only at ``\n``: python-dotenv also stops a value at ``\r``, and cutting
+    the line there would turn ``CR=a\rX`` into two lines when it is written back.
+    """
+    lines: list[EnvEntry] = []
+    pending: list[Binding] = []
+    for binding in parse_stream(io.StringIO(text)):
+        pending.append(binding)
+        if binding.original.string.endswith("\n"):
+            lines.append(_entry(pending))
+            pending = []
+    if pending:
+        lines.append(_entry(pending))
+    return lines
+
+
+def _entry(bindings: list[Binding]) -> EnvEntry:
+    text = "".join(b.original.string for b in bindings)
+    first = bindings[0]
+    name = None if first.error else first.key
+    return EnvEntry(name, first.value, text if text.endswith("\n") else text + "\n")
+
+
 def read_env(text: str) -> dict[str, EnvEntry]:
     """The variables of a dotenv file by name, in order; the last assignment wins."""
+    return _by_name(read_lines(text))
+
+
+def _by_name(lines: list[EnvEntry]) -> dict[str, EnvEntry]:
     entries: dict[str, EnvEntry] = {}
-    for binding in parse_stream(io.StringIO(text)):
-        if binding.key is None or binding.error:
-            continue  # comments, blank lines; a line no reader understands is dropped
-        line = binding.original.string
-        entries.pop(binding.key, None)
-        entries[binding.key] = EnvEntry(
-            binding.key, binding.value, line if line.endswith("\n") else line + "\n"
-        )
+    for entry in lines:
+        if entry.name is not None:
+            entries.pop(entry.name, None)
+            entries[entry.name] = entry
     return entries
 
 
@@ -101,7 +133,8 @@ class SecretsGenerator:
         rotate: bool = False,
     ) -> str:
         """``.env`` for ``config``, keeping what ``existing_env`` (the current file) holds."""
-        entries = read_env(existing_env or "")
+        lines = read_lines(existing_env or "")
+        entries = _by_name(lines)
         existing = {name: e.value for name, e in entries.items() if e.value is not None}
         values = self.values(config, existing, rotate=rotate)
         # A kept secret is the user's own line, so how they quoted it stays as it was.
@@ -114,13 +147,32 @@ class SecretsGenerator:
             for name, value in values.items()
         ]
         # Variables the user added, or secrets of a service disabled for now (its volume
-        # still holds data under that password), are carried over as they were written.
+        # still holds data under that password), are carried over as they were written; so
+        # are the user's comments and lines no reader understands, in their order.
         extra = [
             entry.text
-            for name, entry in entries.items()
-            if name not in values and name != PROJECT_VARIABLE
+            for entry in lines
+            if (entry.name is None and _users_own(entry.text))
+            or (
+                entry.name is not None
+                and entries.get(entry.name) is entry
+                and entry.name not in values
+                and entry.name != PROJECT_VARIABLE
+            )
         ]
         return render(
             "env.j2",
             {"project": config.project_name, "secrets": kept, "extra": extra},
         )
+
+
+def _users_own(text: str) -> bool:
+    """Whether a line without a variable is the user's (not blank, not our own comment)."""
+    return bool(text.strip()) and text not in _template_comments()
+
+
+@functools.cache
+def _template_comments() -> frozenset[str]:
+    # The comment lines env.j2 writes itself: they are written afresh, never carried over.
+    sample = render("env.j2", {"project": "p", "secrets": [], "extra": ["X=1\n"]})
+    return frozenset(line for line in sample.splitlines(keepends=True) if line.startswith("#"))

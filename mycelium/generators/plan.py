@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Final
 
 from mycelium.config.models import DeploymentMethod
 from mycelium.config.paths import Source
+from mycelium.errors import ConfigError
 from mycelium.generators.compose import DockerComposeGenerator
 from mycelium.generators.envfile import SecretsGenerator
 from mycelium.generators.justfile import JustfileGenerator
@@ -113,12 +114,23 @@ def output_dir_for(
     """Where the files go: ``override``, else ``deployment.output_dir``.
 
     A relative ``output_dir`` in a project's ``mycelium.yaml`` is relative to that file's
-    directory (the project); in any other file, to the working directory.
+    directory (the project) and must stay inside it; in any other file, relative to the
+    working directory.
     """
     if override is not None:
         return override.expanduser()
     configured = config.deployment.output_dir.expanduser()
-    if configured.is_absolute():
-        return configured
+    if location.source is Source.PROJECT:
+        # A project's mycelium.yaml may come with a cloned repository: it only ever writes
+        # inside its own project, never into ~ or another absolute place.
+        project = location.path.parent
+        target = project / configured
+        if not target.resolve().is_relative_to(project.resolve()):
+            raise ConfigError(
+                f"{location.path}: deployment.output_dir: {str(config.deployment.output_dir)!r}"
+                f" leaves the project ({project}); a project file may only write inside its "
+                "project: use a relative path such as mycelium-deploy, or pass --output DIR"
+            )
+        return target
     # Relative to the working directory stays relative, so messages show short paths.
-    return location.path.parent / configured if location.source is Source.PROJECT else configured
+    return configured

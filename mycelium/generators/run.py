@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from mycelium.errors import UserError
+from mycelium.fileio import describe, read_regular_file
 from mycelium.generators.compose import DockerComposeGenerator
 from mycelium.generators.envfile import SecretsGenerator
 from mycelium.generators.lint import Finding, lint_compose
@@ -81,13 +82,29 @@ def check_compose(
     Raises:
         UserError: there is no such file, or it is not a Compose file.
     """
-    text = read_text(path)
+    text = _read_compose(path)
     if text is None:
         raise UserError(
-            f"{path}: no such file; run `mycelium-generate` first, or name a Compose file"
+            f"--check {path}: no such file; run `mycelium-generate` first, or name a Compose file"
         )
     expected = DockerComposeGenerator().render(config) if config is not None else None
     return lint_compose(text, shown, expected)
+
+
+def _read_compose(path: Path) -> str | None:
+    # Read as safely as a configuration (a FIFO, a device or a huge file is refused before
+    # it is read); every error names the flag, since the path came from it.
+    fix = "give --check the path of a Compose file"
+    try:
+        raw = read_regular_file(path)
+    except OSError as exc:
+        raise UserError(f"--check {path}: {describe(exc)}; {fix}") from None
+    if raw is None:
+        return None
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise UserError(f"--check {path}: not UTF-8 text (byte {exc.start}); {fix}") from None
 
 
 __all__ = ["GenerateResult", "Target", "check_compose", "generate"]

@@ -18,7 +18,15 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Final
 
 from mycelium.errors import UserError
-from mycelium.fileio import atomic_write
+from mycelium.fileio import (
+    FileTooLargeError,
+    NotRegularFileError,
+    SymbolicLinkError,
+    atomic_write,
+    backup_path,
+    describe,
+    read_regular_file,
+)
 from mycelium.generators.envfile import PROJECT_VARIABLE
 from mycelium.generators.plan import SECRET_MODE, Plan, PlannedFile
 from mycelium.redaction import redact_env_text
@@ -66,23 +74,46 @@ def sha256(text: str) -> str:
 
 
 def read_text(path: Path) -> str | None:
-    """The UTF-8 text of ``path``, or ``None`` when there is no such file."""
+    """The UTF-8 text of the generated file ``path``, or ``None`` when there is none.
+
+    A symbolic link there is refused: reading, backing up or tightening through it would
+    touch a file outside the output directory (``.env -> ~/.bashrc``).
+    """
     try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        return None
-    except IsADirectoryError:
-        raise UserError(
-            f"{path}: is a directory; move it away or choose another --output"
-        ) from None
+        raw = read_regular_file(path, follow_links=False)
+    except SymbolicLinkError:
+        raise UserError(_LINK_REFUSED.format(path=path)) from None
     except NotADirectoryError:
         raise UserError(f"{path.parent}: is not a directory; choose another --output") from None
     except PermissionError:
         raise UserError(f"{path}: permission denied; check the file's owner and mode") from None
+    except (IsADirectoryError, NotRegularFileError, FileTooLargeError) as exc:
+        # Other OSErrors (a name too long, a full disk) reach the edge, which words them.
+        raise UserError(
+            f"{path}: {describe(exc)}; move it away or choose another --output"
+        ) from None
+    if raw is None:
+        return None
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError:
         raise UserError(f"{path}: not UTF-8 text; move it away or run with --force") from None
+
+
+def refuse_link(path: Path) -> None:
+    """Refuse a symbolic link at ``path``, a name this run may write (a ``.bak``)."""
+    try:
+        is_link = path.is_symlink()
+    except OSError:
+        return  # whatever else is wrong there, writing it reports it
+    if is_link:
+        raise UserError(_LINK_REFUSED.format(path=path))
+
+
+_LINK_REFUSED: Final = (
+    "{path}: is a symbolic link, which mycelium-generate never follows; "
+    "remove the link and run again"
+)
 
 
 def read_manifest(output_dir: Path) -> dict[str, str]:
@@ -106,6 +137,7 @@ def review(plan: Plan, *, force: bool = False) -> tuple[FileChange, ...]:
     for planned in plan.files:
         path = plan.output_dir / planned.name
         old = read_text(path)
+        refuse_link(backup_path(path))
         if old is None:
             action = Action.CREATE
         elif old == planned.text:
@@ -155,8 +187,7 @@ def _write(plan: Plan, changes: tuple[FileChange, ...]) -> None:
     for change in changes:
         planned = change.file
         if change.action is Action.REPLACE and change.old is not None:
-            backup = change.path.with_name(change.path.name + ".bak")
-            atomic_write(backup, change.old.encode("utf-8"), planned.mode)
+            atomic_write(backup_path(change.path), change.old.encode("utf-8"), planned.mode)
         if change.action is not Action.UNCHANGED:
             atomic_write(change.path, planned.text.encode("utf-8"), planned.mode)
         elif planned.secret:
@@ -170,9 +201,18 @@ def _write(plan: Plan, changes: tuple[FileChange, ...]) -> None:
 
 
 def _tighten(path: Path) -> None:
-    # A secret file someone loosened (chmod 644) is made private again on every run.
-    if stat.S_IMODE(path.stat().st_mode) != SECRET_MODE:
-        os.chmod(path, SECRET_MODE)  # noqa: PTH101 - Path.chmod follows the same call
+    # A secret file someone loosened (chmod 644) is made private again on every run; on
+    # the descriptor opened without following links, so a link's target is never changed.
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError:
+        return  # gone or swapped for a link since it was read: nothing of ours to tighten
+    try:
+        status = os.fstat(fd)
+        if stat.S_ISREG(status.st_mode) and stat.S_IMODE(status.st_mode) != SECRET_MODE:
+            os.fchmod(fd, SECRET_MODE)
+    finally:
+        os.close(fd)
 
 
 def _secure_existing(changes: tuple[FileChange, ...]) -> None:

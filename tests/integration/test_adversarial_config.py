@@ -186,8 +186,46 @@ def test_more_values_than_the_limit_are_refused(mc: Run, tmp_path: Path) -> None
     config.write_text("project_name: [" + "1," * (LIMITS.max_values + 1) + "]\n")
     message = one_line_error(mc("validate", "--config", str(config)), "mycelium-configuration")
     assert message == (
-        f"{config}:1: refused: more than {LIMITS.max_values:,} values once its aliases "
-        "(*name) are expanded; nothing was read, simplify the file"
+        f"{config}:1: refused: more than {LIMITS.max_values:,} values (keys, items and "
+        "scalars); nothing was read, simplify the file"
+    )
+
+
+def _values_past_the_limit(tmp_path: Path, shape: str) -> Path:
+    # Just under the 4 MiB size bound: only the count of values can refuse these.
+    path = tmp_path / f"{shape}.yaml"
+    if shape == "list":
+        path.write_text("schema_version: 2\nx:\n" + "- 1\n" * 1_040_000)
+    else:
+        path.write_text("schema_version: 2\n" + "".join(f"k{i}: 1\n" for i in range(200_000)))
+    assert path.stat().st_size < LIMITS.max_chars
+    return path
+
+
+@pytest.mark.parametrize("shape", ["list", "keys"])
+def test_a_million_values_are_refused_while_composing_under_the_memory_limit(
+    mc: Run, generate: Run, tmp_path: Path, shape: str
+) -> None:
+    path = _values_past_the_limit(tmp_path, shape)
+    message = one_line_error(mc("validate", "--config", str(path)), "mycelium-configuration")
+    assert message.startswith(f"{path}:")
+    assert message.endswith(
+        f": refused: more than {LIMITS.max_values:,} values (keys, items and scalars); "
+        "nothing was read, simplify the file"
+    )
+    assert "alias" not in message
+    checked = generate("--check", str(path))
+    assert checked.returncode == 1, checked.stderr
+    assert f"more than {LIMITS.max_values:,} values (keys, items and scalars)" in checked.stderr
+    assert "alias" not in checked.stderr
+
+
+def test_two_merge_keys_in_one_mapping_are_a_duplicate_key(mc: Run, tmp_path: Path) -> None:
+    config = tmp_path / "merge2.yaml"
+    config.write_text("services:\n  redis:\n    <<: {port: 7000}\n    <<: {port: 7002}\n")
+    assert one_line_error(mc("validate", "--config", str(config)), "mycelium-configuration") == (
+        f"{config}:4: services.redis.<<: the key appears twice; keep one of them, or merge "
+        "several mappings with <<: [*a, *b]"
     )
 
 
@@ -372,3 +410,92 @@ def test_ten_parallel_sets_of_different_keys_all_land(
             check=True,
         )
         assert got.stdout == f"{value}\n", key
+
+
+# mycelium-generate: a link at a generated name is refused, its target left alone.
+
+GENERATED_NAMES = (
+    ".env",
+    "docker-compose.yml",
+    "Justfile",
+    ".gitignore",
+    ".mycelium-generated.json",
+    ".env.bak",
+    "docker-compose.yml.bak",
+)
+
+
+@pytest.mark.parametrize("name", GENERATED_NAMES)
+@pytest.mark.parametrize("force", [(), ("--force",)], ids=["plain", "force"])
+def test_a_link_at_a_generated_name_is_refused_and_its_target_left_alone(
+    generate: Run, tmp_path: Path, name: str, force: tuple[str, ...]
+) -> None:
+    config = tmp_path / "mycelium.yaml"
+    config.write_text("schema_version: 2\n")
+    out = tmp_path / "deploy"
+    out.mkdir()
+    victim = tmp_path / "victim"
+    victim.write_text("SECRET_IN_BASHRC=hunter2\n")
+    victim.chmod(0o644)
+    (out / name).symlink_to(victim)
+    only = ("--only", "justfile") if name == "Justfile" else ()
+    result = generate("--config", str(config), "--output", str(out), *only, *force)
+    assert one_line_error(result, "mycelium-generate") == (
+        f"{out / name}: is a symbolic link, which mycelium-generate never follows; "
+        "remove the link and run again"
+    )
+    assert victim.read_text() == "SECRET_IN_BASHRC=hunter2\n"
+    assert victim.stat().st_mode & 0o777 == 0o644
+    assert (out / name).is_symlink()
+    assert "hunter2" not in "".join(
+        p.read_text() for p in out.iterdir() if p.is_file() and not p.is_symlink()
+    )
+
+
+# mycelium-generate --check FILE: read as safely as a configuration, errors name --check.
+
+CHECK_FIX = "give --check the path of a Compose file"
+
+
+def test_a_fifo_given_to_generate_check_is_refused_without_waiting(
+    generate: Run, tmp_path: Path
+) -> None:
+    fifo = tmp_path / "compose.yml"
+    os.mkfifo(fifo)
+    assert one_line_error(generate("--check", str(fifo)), "mycelium-generate") == (
+        f"--check {fifo}: not a regular file (a named pipe); {CHECK_FIX}"
+    )
+
+
+def test_a_symlink_loop_given_to_generate_check_is_a_one_line_error(
+    generate: Run, tmp_path: Path
+) -> None:
+    loop = tmp_path / "loop.yml"
+    loop.symlink_to(tmp_path / "loop.yml")
+    assert one_line_error(generate("--check", str(loop)), "mycelium-generate") == (
+        f"--check {loop}: the symbolic links loop; {CHECK_FIX}"
+    )
+
+
+def test_proc_self_mem_given_to_generate_check_names_the_file(generate: Run) -> None:
+    assert one_line_error(generate("--check", "/proc/self/mem"), "mycelium-generate") == (
+        f"--check /proc/self/mem: cannot read it: Input/output error; {CHECK_FIX}"
+    )
+
+
+def test_a_directory_given_to_generate_check_names_check_not_output(
+    generate: Run, tmp_path: Path
+) -> None:
+    assert one_line_error(generate("--check", str(tmp_path)), "mycelium-generate") == (
+        f"--check {tmp_path}: is a directory; {CHECK_FIX}"
+    )
+
+
+def test_a_check_path_under_a_regular_file_names_check_not_output(
+    generate: Run, tmp_path: Path
+) -> None:
+    regular = tmp_path / "regular"
+    regular.write_text("x\n")
+    assert one_line_error(generate("--check", str(regular / "x.yml")), "mycelium-generate") == (
+        f"--check {regular / 'x.yml'}: {regular} is a file, not a directory; {CHECK_FIX}"
+    )

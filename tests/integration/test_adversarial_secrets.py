@@ -63,6 +63,7 @@ def written_reports(root: Path) -> str:
     [
         ("--redis-url", "redis://127.0.0.1:{port}/0?password={secret}"),
         ("--redis-url", "redis://:{secret}@127.0.0.1:{port}/0"),
+        ("--redis-url", "redis://{secret}@127.0.0.1:{port}/0"),
         ("--redis-url", "redis://agent:{secret}@127.0.0.1:{port}/0?token={secret}"),
         ("--redis-url", "redis://:S3cr#etPW-planted@127.0.0.1:{port}/0"),
         ("--redis-url", "redis://:{secret}@127.0.0.1:abc/0"),
@@ -152,6 +153,8 @@ def test_generate_diff_masks_every_env_value_however_it_is_written(
         "dashed": f"with-dash={SECRET}-dashed\n",
         "export": f"export EXPORTED={SECRET}-export\n",
         "garbage": f"{SECRET}-garbage-line\n",
+        "commented": f"#POSTGRES_PASSWORD={SECRET}-commented\n",
+        "commented export": f"# export OLD_TOKEN={SECRET}-commented\n",
     }
     env.write_text(env.read_text() + "".join(planted.values()))
     for args in (("--diff",), ("--diff", "--force"), ("--check",), ("--dry-run", "--diff")):
@@ -171,6 +174,23 @@ def test_onboarding_never_shows_the_configured_password(
         "mycelium-onboarding", "--config", "mycelium.yaml", "--non-interactive", "--yes", "-v"
     )
     assert_no_secret(answers)
+
+
+@pytest.mark.parametrize(
+    "docker_host",
+    [
+        "tcp://u:{secret}@127.0.0.1:{port}",
+        "tcp://{secret}@127.0.0.1:{port}",
+        "ssh://user:{secret}@127.0.0.1:{port}",
+        "http://u:{secret}@[::1:{port}",
+    ],
+)
+@pytest.mark.parametrize("mode", [("--detect",), ("--detect", "--json"), ("-v", "--detect")])
+def test_onboarding_never_shows_a_password_in_docker_host(
+    run: Callable[..., str], docker_host: str, mode: tuple[str, ...]
+) -> None:
+    host = docker_host.format(secret=SECRET, port=free_port())
+    assert_no_secret(run("mycelium-onboarding", *mode, env={"DOCKER_HOST": host}))
 
 
 def test_qa_reports_never_carry_a_url_password_from_the_environment(

@@ -204,8 +204,8 @@ def test_check_passes_the_generated_file_and_names_problems_in_a_users_file(
     missing = generate("--check", "nowhere.yml")
     assert missing.returncode == 1
     assert missing.stderr == (
-        "mycelium-generate: error: nowhere.yml: no such file; run `mycelium-generate` first, "
-        "or name a Compose file\n"
+        "mycelium-generate: error: --check nowhere.yml: no such file; run `mycelium-generate` "
+        "first, or name a Compose file\n"
     )
 
 
@@ -254,6 +254,35 @@ def test_a_hostile_bind_address_is_refused_and_nothing_is_written(
         )
     ]
     assert "Traceback" not in result.stderr
+    assert sorted(p.name for p in (tmp_path / "work").iterdir()) == ["mycelium.yaml"]
+
+
+@pytest.mark.parametrize("output_dir", ["~", "/tmp/elsewhere", "../outside", "sub/../../x"])
+def test_a_project_file_cannot_send_the_files_outside_its_project(
+    generate: Callable[..., subprocess.CompletedProcess[str]],
+    tmp_path: Path,
+    isolated_home: Path,
+    output_dir: str,
+) -> None:
+    before = sorted(isolated_home.rglob("*"))
+    result = generate(config={"deployment": {"output_dir": output_dir}})
+    assert result.returncode == 1
+    assert result.stderr.strip().endswith(
+        f"{tmp_path / 'work' / 'mycelium.yaml'}: deployment.output_dir: {output_dir!r} leaves "
+        f"the project ({tmp_path / 'work'}); a project file may only write inside its "
+        "project: use a relative path such as mycelium-deploy, or pass --output DIR"
+    )
+    assert sorted(isolated_home.rglob("*")) == before
+    assert not (tmp_path / "outside").exists()
+
+
+def test_an_output_dir_with_a_line_break_is_refused(
+    generate: Callable[..., subprocess.CompletedProcess[str]], tmp_path: Path
+) -> None:
+    result = generate(config={"deployment": {"output_dir": 'x"\n evil: $(id)'}})
+    assert result.returncode == 1
+    assert "deployment.output_dir: " in result.stderr
+    assert "is not a directory name: no control characters or line breaks" in result.stderr
     assert sorted(p.name for p in (tmp_path / "work").iterdir()) == ["mycelium.yaml"]
 
 

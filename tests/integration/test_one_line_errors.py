@@ -68,13 +68,62 @@ def test_a_malformed_redis_url_is_a_usage_error_naming_the_flag(
     assert line.startswith(f"mycelium-test: error: {message}")
 
 
+LONG_LABEL = "a" * 64
+
+
+@pytest.mark.parametrize(
+    ("flag", "url", "message"),
+    [
+        ("--redis-url", "redis://[::1", "redis://[::1: not a valid URL (an IPv6 address needs"),
+        (
+            "--postgres-url",
+            "postgresql://u:p@[::1/db",
+            "postgresql://u:***@[::1/db: not a valid URL (an IPv6 address needs",
+        ),
+        (
+            "--redis-url",
+            "redis://h:1/0?max_connections=-1",
+            (
+                "redis://h:1/0?max_connections=-1: the query parameter 'max_connections' must be "
+                "a whole number from 1 up; fix or remove it"
+            ),
+        ),
+        (
+            "--redis-url",
+            "redis://h:1/0?protocol=9",
+            (
+                "redis://h:1/0?protocol=9: the query parameter 'protocol' must be 2 or 3; fix or "
+                "remove it"
+            ),
+        ),
+        (
+            "--redis-url",
+            f"redis://{LONG_LABEL}.example:1/0",
+            "a part of the host name is empty or longer than 63 characters",
+        ),
+        (
+            "--postgres-url",
+            f"postgresql://u@{LONG_LABEL}.example:1/d",
+            "a part of the host name is empty or longer than 63 characters",
+        ),
+    ],
+)
+def test_a_url_the_client_library_would_reject_is_one_line_naming_the_flag(
+    cli: Callable[..., Result], flag: str, url: str, message: str
+) -> None:
+    extra = () if flag == "--redis-url" else ("--redis-url", "redis://127.0.0.1:1/0")
+    line = one_line_error(cli("mycelium-test", flag, url, *extra), 2)
+    assert line.startswith(f"mycelium-test: error: {flag}: "), line
+    assert message in line
+
+
 def test_a_malformed_url_in_the_environment_names_the_variable(
     cli: Callable[..., Result],
 ) -> None:
     result = cli("mycelium-test", env={"MYCELIUM_POSTGRES_URL": "postgresql://u@h:abc/d"})
     line = one_line_error(result, 2)
     assert line == (
-        "mycelium-test: error: $MYCELIUM_POSTGRES_URL: postgresql://u@h:abc/d: "
+        "mycelium-test: error: $MYCELIUM_POSTGRES_URL: postgresql://***@h:abc/d: "
         "the port is not a number from 1 to 65535"
     )
 
@@ -96,6 +145,10 @@ def test_an_out_of_range_onboarding_port_is_a_usage_error_naming_the_flag(
         ("tcp://127.0.0.1:abc", "its port is not a number from 1 to 65535"),
         ("tcp://127.0.0.1:99999", "its port is not a number from 1 to 65535"),
         ("tcp://[::1", "not a valid URL (an IPv6 address needs its closing ']')"),
+        (
+            f"tcp://{LONG_LABEL}.example:1",
+            "a part of the host name is empty or longer than 63 characters",
+        ),
     ],
 )
 def test_a_malformed_docker_host_makes_docker_unavailable_with_the_reason(
@@ -200,3 +253,23 @@ def test_a_300_character_output_name_is_one_line_naming_the_fix(
         ": File name too long; use a shorter name (at most 255 bytes for each part of a path)"
     )
     assert len(line) < 400
+
+
+def test_a_host_alias_with_escape_codes_is_refused_before_the_checks_run(
+    cli: Callable[..., Result],
+) -> None:
+    result = cli("mycelium-qa", "--only", "platform", "--host-alias", "\x1b[31mX")
+    line = one_line_error(result, 2)
+    assert line == (
+        "mycelium-qa: error: --host-alias '\\x1b[31mX': not an inventory alias (letters, "
+        "digits and . _ - @ : only, at most 128); give the host's alias from the inventory"
+    )
+    assert result.stdout == ""  # no check ran
+
+
+def test_an_unwritable_report_path_is_named_not_its_temporary_file(
+    cli: Callable[..., Result],
+) -> None:
+    line = one_line_error(cli("mycelium-qa", "--only", "platform", "--report", "/proc/self/mem"), 1)
+    assert "/proc/self/mem" in line
+    assert ".tmp" not in line

@@ -256,6 +256,11 @@ USER_LINES: Final = (
     "my.dotted=kept\n",
     "export SHELLISH='single $HOME'\n",
     "SPACES =  padded # comment\n",
+    "# a note of mine\n",
+    "#POSTGRES_PASSWORD=OLDPW_SECRET\n",
+    "NOEQ x\n",
+    "=x\n",
+    "CR=a\rX\n",
 )
 
 
@@ -268,6 +273,13 @@ def test_a_user_variable_in_env_is_carried_over_byte_for_byte(line: str) -> None
     before = dotenv_values(stream=io.StringIO(old))
     after = dotenv_values(stream=io.StringIO(new))
     assert {k: after[k] for k in before} == before
+
+
+def test_a_regenerated_env_keeps_the_users_lines_in_order_and_is_stable() -> None:
+    mine = "# a note of mine\nNOEQ x\nMINE=1\n#POSTGRES_PASSWORD=OLDPW_SECRET\n=x\nCR=a\rX\n"
+    new = SecretsGenerator().render(base(), "REDIS_PASSWORD=mine\n" + mine)
+    assert mine in new
+    assert SecretsGenerator().render(base(), new) == new
 
 
 @given(value=st.text(max_size=30))

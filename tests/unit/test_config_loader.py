@@ -184,3 +184,13 @@ def test_a_key_written_twice_beside_a_merge_is_still_a_duplicate() -> None:
     assert problems_of(text) == [
         "cfg.yaml:6: services.postgres.port: the key appears twice; keep one of them"
     ]
+
+
+@pytest.mark.parametrize("host", ["999.999.999.999", "0x7f.1", "256.1.1.1", "1.2.3"])
+def test_an_address_that_does_not_parse_is_not_taken_for_a_host_name(host: str) -> None:
+    from pydantic import ValidationError
+
+    from mycelium.config.models import MyceliumConfig
+
+    with pytest.raises(ValidationError, match="is not a host name or IP address"):
+        MyceliumConfig.model_validate({"services": {"redis": {"host": host}}})

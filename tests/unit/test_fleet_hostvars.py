@@ -55,7 +55,7 @@ def test_an_unknown_mycelium_variable_is_refused_with_the_known_ones(tmp_path: P
     message = error_of(tmp_path, "all:\n  hosts:\n    a:\n      mycelium_python: [python3]\n")
     assert message.startswith(
         f"{tmp_path / 'hosts.yml'}: host a: mycelium_python: unknown variable; the mycelium_* "
-        "variables are mycelium_accept_new_host_keys, mycelium_env, "
+        "variables are mycelium_accept_new_host_keys, mycelium_bench_args, mycelium_env, "
     )
 
 
@@ -88,7 +88,11 @@ def test_a_host_alias_that_would_not_stay_one_path_component_is_refused(
     assert str(info.value).startswith(f"{path}: host {alias!r}: not a valid host alias; ")
 
 
-@pytest.mark.parametrize("python", ["..", "../..", "/usr/bin/..", "py thon", ""])
+@pytest.mark.parametrize(
+    "python",
+    ["..", "../..", "/usr/bin/..", "py thon", "", "$(touch pwned)/python3", "python3;id",
+     "`id`/python3", '/opt/py"thon/bin/python3'],
+)  # fmt: skip
 def test_an_interpreter_whose_name_would_escape_reports_is_refused(
     tmp_path: Path, python: str
 ) -> None:
@@ -150,3 +154,11 @@ def test_an_alias_bomb_playbook_is_refused_at_once(tmp_path: Path) -> None:
     path.write_text("- hosts: all\n  vars:\n" + textwrap.indent(BOMB, "    ") + "\n  tasks: []\n")
     with pytest.raises(PlaybookError, match=r"invalid YAML: .*more than"):
         load_playbook(path)
+
+
+@pytest.mark.parametrize("workdir", ["/tmp/$(id)", "/tmp/a b", "relative", "/tmp/../etc", "/"])
+def test_a_workdir_that_is_not_a_plain_absolute_path_is_refused(
+    tmp_path: Path, workdir: str
+) -> None:
+    message = error_of(tmp_path, f"all:\n  hosts:\n    a:\n      mycelium_workdir: '{workdir}'\n")
+    assert message.startswith(f"{tmp_path / 'hosts.yml'}: host a: mycelium_workdir: must be ")

@@ -168,8 +168,10 @@ def test_the_diff_never_shows_a_secret(tmp_path: Path) -> None:
     assert " COMPOSE_PROJECT_NAME=mycelium" in diff
 
 
-def test_mask_secrets_keeps_comments_and_names() -> None:
-    assert mask_secrets("# a=b\nX=abc\n") == "# a=b\nX=<secret sha256:ba7816bf>\n"
+def test_mask_secrets_keeps_comments_and_names_but_masks_a_commented_out_value() -> None:
+    assert mask_secrets("# a note\n# a=b\nX=abc\n") == (
+        "# a note\n# a=<secret sha256:3e23e816>\nX=<secret sha256:ba7816bf>\n"
+    )
 
 
 def test_gitignore_entries_are_appended_once() -> None:

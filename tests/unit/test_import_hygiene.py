@@ -27,6 +27,7 @@ PRODUCT = (
     "mycelium.exit_codes",
     "mycelium.fileio",
     "mycelium.generators",
+    "mycelium.hosts",
     "mycelium.qa",
     "mycelium.redaction",
     "mycelium.status",
@@ -75,9 +76,10 @@ def test_no_product_module_imports_the_maintainer_side_or_its_libraries() -> Non
 
 def test_a_console_scripts_parser_loads_no_heavy_library() -> None:
     code = (
-        "from mycelium.cli import configuration, onboarding, generate, test, qa\n"
+        "from mycelium.cli import configuration, onboarding, generate, test, qa, bench\n"
         "configuration.build_parser()\n"
-        "generate.build_parser()"
+        "generate.build_parser()\n"
+        "bench.build_parser()"
     )
     roots = {m.split(".")[0] for m in loaded_after(code)}
     assert roots.isdisjoint({"pydantic", "yaml", "redis", "jinja2", "psycopg", *FORBIDDEN})

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from mycelium.errors import InventoryError
 from mycelium.release.qa import host as host_module
 from mycelium.release.qa.cells import Cell, CellState
 from mycelium.release.qa.command import QACommandOptions, run_qa_command
@@ -116,3 +117,16 @@ def test_the_commit_is_empty_without_gitpython_not_an_error(
 
     monkeypatch.setitem(sys.modules, "git", None)  # import git -> ImportError
     assert git_commit_of(tmp_path) == ""
+
+
+def test_a_planted_link_at_the_version_directory_is_refused_and_nothing_lands_outside(
+    tmp_path: Path, fleet: dict[str, FakeTransport]
+) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (tmp_path / "reports").mkdir()
+    (tmp_path / "reports" / "1.0.0").symlink_to(outside)
+    with pytest.raises(InventoryError, match="would leave"):
+        run_qa_command(options(tmp_path, pattern="a"), HostObserver())
+    assert list(outside.iterdir()) == []
+    assert fleet == {}

@@ -13,9 +13,11 @@ from mycelium.redaction import redact_env_text, redact_mapping, redact_text, red
         ("redis://127.0.0.1:1/0?password=X", "redis://127.0.0.1:1/0?password=***"),
         ("redis://:S3cr#etPW@127.0.0.1:1/0", "redis://:***@127.0.0.1:1/0"),
         ("redis://:a/b?c@h:1/0", "redis://:***@h:1/0"),
-        ("postgresql://u@h/d?sslmode=require&password=p", "postgresql://u@h/d?sslmode=require&password=***"),
+        ("postgresql://u@h/d?sslmode=require&password=p", "postgresql://***@h/d?sslmode=require&password=***"),
         ("redis://h/0?auth_token=t&db=1", "redis://h/0?auth_token=***&db=1"),
-        ("redis://user@h:1/0", "redis://user@h:1/0"),
+        ("redis://XSECRET@h:1/0", "redis://***@h:1/0"),
+        ("tcp://u:DHSECRET2@127.0.0.1:1", "tcp://u:***@127.0.0.1:1"),
+        ("redis://h:1/0", "redis://h:1/0"),
         ("garbage", "garbage"),
     ],
 )  # fmt: skip
@@ -41,13 +43,14 @@ def test_a_mapping_masks_secret_keys_at_any_depth_and_urls_in_lists() -> None:
 
 def test_env_text_masks_multi_line_values_odd_keys_and_unreadable_lines() -> None:
     text = (
-        '# comment=kept\nPUBLIC=x\nA=1\nmy.dotted=s\nB="one\nSECRET-CONT"\n'
+        '# a comment\n#OLD_PASSWORD=SECRET-OLD\nPUBLIC=x\nA=1\nmy.dotted=s\nB="one\nSECRET-CONT"\n'
         "export C='q'\nSECRET-LINE\n"
     )
     shown = redact_env_text(text, public=("PUBLIC",))
     assert "SECRET" not in shown
     assert shown.splitlines() == [
-        "# comment=kept",
+        "# a comment",
+        "#OLD_PASSWORD=<secret sha256:e85c4e72>",
         "PUBLIC=x",
         "A=<secret sha256:6b86b273>",
         "my.dotted=<secret sha256:043a7187>",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 import subprocess
 import sys
@@ -37,8 +38,14 @@ def write_checksums(files: list[Path], target: Path) -> Path:
     return target
 
 
-def build(project_dir: Path, out_dir: Path | None = None) -> BuildResult:
-    """Build from a clean ``dist/`` so that ``SHA256SUMS`` lists exactly this build."""
+def build(
+    project_dir: Path, out_dir: Path | None = None, *, source_date_epoch: int | None = None
+) -> BuildResult:
+    """Build from a clean ``dist/`` so that ``SHA256SUMS`` lists exactly this build.
+
+    With ``source_date_epoch`` (a commit's time) every timestamp in the archives is that one:
+    the same tree then builds the same bytes.
+    """
     out = out_dir or project_dir / "dist"
     if out.exists():
         shutil.rmtree(out)
@@ -49,7 +56,10 @@ def build(project_dir: Path, out_dir: Path | None = None) -> BuildResult:
         if uv
         else [sys.executable, "-m", "build", "--outdir", str(out), str(project_dir)]
     )
-    proc = subprocess.run(command, capture_output=True, text=True, check=False)
+    env = dict(os.environ)
+    if source_date_epoch is not None:
+        env["SOURCE_DATE_EPOCH"] = str(source_date_epoch)
+    proc = subprocess.run(command, capture_output=True, text=True, check=False, env=env)
     if proc.returncode != 0:
         tail = "\n".join((proc.stderr or proc.stdout).splitlines()[-15:])
         raise ReleaseError(f"the build failed ({' '.join(command[:2])}):\n{tail}")

@@ -27,6 +27,8 @@ DEFAULT_PYTHONS: Final = ("python3",)
 # letters, digits and . _ - @ + : only, never "." or "..", never a leading "-"; the same
 # rule the report schema applies to the alias a host reports.
 _COMPONENT: Final = re.compile(HOST_ALIAS_PATTERN)
+# Interpreters and work directories reach the host's shell: plain path characters only.
+_PATH: Final = re.compile(r"^[A-Za-z0-9._/+~-]{1,256}$")
 _TRUE: Final = frozenset({"true", "yes", "on", "1", "y"})
 _FALSE: Final = frozenset({"false", "no", "off", "0", "n"})
 
@@ -38,6 +40,15 @@ def is_safe_component(name: str) -> bool:
 def python_label(python: str) -> str:
     """The directory name of an interpreter's reports: ``/usr/bin/python3.12`` → ``python3.12``."""
     return posixpath.basename(python.rstrip("/"))
+
+
+def is_interpreter(value: object) -> bool:
+    """A name or path the host's shell takes as one word, whose last part names a directory."""
+    return (
+        isinstance(value, str)
+        and bool(_PATH.match(value))
+        and is_safe_component(python_label(value))
+    )
 
 
 def _ansible_bool(value: Any) -> Any:
@@ -67,6 +78,7 @@ class HostVars(BaseModel):
     mycelium_workdir: str | None = None
     mycelium_env: dict[str, str] = Field(default_factory=dict)
     mycelium_qa_args: str = ""
+    mycelium_bench_args: str = ""  # extra arguments for mycelium-bench (playbooks/bench.yml)
 
     @field_validator("mycelium_required", "mycelium_accept_new_host_keys", "mycelium_keep",
                      mode="before")  # fmt: skip
@@ -84,10 +96,10 @@ class HostVars(BaseModel):
                 "must be a list of interpreter names, for example [python3.11, python3.12]"
             )
         for item in value:
-            if not isinstance(item, str) or not is_safe_component(python_label(item)):
+            if not is_interpreter(item):
                 raise ValueError(
-                    f"{item!r} is not an interpreter name or path (its last part becomes a "
-                    "directory of reports/: letters, digits, . _ - only)"
+                    f"{str(item)[:60]!r} is not an interpreter name or path (letters, digits and "
+                    ". _ - + ~ / only; its last part becomes a directory of reports/)"
                 )
         return tuple(value)
 
@@ -99,10 +111,12 @@ class HostVars(BaseModel):
         if (
             not value.startswith("/")
             or posixpath.normpath(value) != value.rstrip("/")
-            or (value.rstrip("/") in {"", "/"})
+            or value.rstrip("/") in {"", "/"}
+            or not _PATH.match(value)
         ):
             raise ValueError(
-                "must be an absolute, normalised directory below / (for example /tmp/mycelium-qa)"
+                "must be an absolute, normalised directory below / of plain path characters "
+                "(for example /tmp/mycelium-qa)"
             )
         return value
 

@@ -22,9 +22,9 @@ from mycelium.errors import InventoryError
 from mycelium.release.fleet.hostvars import (
     DEFAULT_PYTHONS,
     HostVars,
+    is_interpreter,
     is_safe_component,
     parse_hostvars,
-    python_label,
 )
 
 if TYPE_CHECKING:
@@ -301,7 +301,7 @@ def _check_host(path: Path, host: Host) -> None:
         raise InventoryError(
             f"{where}: ansible_connection: {connection!r} is not supported; use local or ssh"
         )
-    unsafe = [p for p in host.pythons if not is_safe_component(python_label(p))]
+    unsafe = [p for p in host.pythons if not is_interpreter(p)]
     if unsafe:
         raise InventoryError(
             f"{where}: ansible_python_interpreter: {unsafe[0]!r} is not an interpreter name or "

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, Protocol, TypeVar
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
-from mycelium.qa.report import QAReport, Status
+from mycelium.qa.report import Origin, QAReport, Status
 from mycelium.release.fleet.hostvars import python_label
 from mycelium.release.qa.cells import Cell, CellState, cells_of
 from mycelium.release.qa.layout import Register, report_path
@@ -22,6 +22,8 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from mycelium.release.playbook.runner import HostRun
+
+M = TypeVar("M", bound=BaseModel)
 
 _LAST_LINES: Final = 6
 MAX_REPORT_BYTES: Final = 16 * 1024 * 1024  # a checklist report is a few kB
@@ -37,8 +39,27 @@ class Expected:
     allow_missing: bool = False
 
 
-def _item_result(run: HostRun, register: Register, python: str) -> dict[str, Any] | None:
-    for result in run.registered.get(register.value, {}).get("results", []):
+class ReportReader(Protocol):
+    """What one playbook leaves per interpreter, and how its report becomes a cell.
+
+    ``invoke qa`` reads ``qa_report.json`` (``QA_READER``); ``invoke bench`` its own report
+    through the same per-host run.
+    """
+
+    tool: str  # the console script the playbook runs, as messages name it
+    register: str  # the register name of the step that runs it
+
+    def stale_paths(self, reports_dir: Path, host: str, python: str) -> list[Path]:
+        """Files an earlier run may have left for this cell, removed before the run."""
+        ...
+
+    def cell(self, host: str, python: str, expected: Expected, *, required: bool) -> Cell:
+        """The cell of an interpreter whose tool completed: from its fetched report."""
+        ...
+
+
+def _item_result(run: HostRun, register: str, python: str) -> dict[str, Any] | None:
+    for result in run.registered.get(register, {}).get("results", []):
         if result.get("item") == python:
             return dict(result)
     return None
@@ -51,19 +72,35 @@ def _tail(result: Mapping[str, Any]) -> str:
 
 
 def classify(
-    host: str, pythons: Sequence[str], run: HostRun, expected: Expected, *, required: bool
+    host: str,
+    pythons: Sequence[str],
+    run: HostRun,
+    expected: Expected,
+    *,
+    required: bool,
+    reader: ReportReader | None = None,
 ) -> list[Cell]:
     """Each interpreter's cell from the host's journal and the report it sent back."""
+    reader = reader or QA_READER
     if run.failed_task is not None and Register.FOUND.value not in run.registered:
         failed = run.failed_task
         message = f"step '{failed.task}' failed: {_tail(failed.result)}"
         return cells_of(host, map(python_label, pythons), CellState.ERROR, message,
                         required=required)  # fmt: skip
-    return [_classify_one(host, python, run, expected, required=required) for python in pythons]
+    return [
+        _classify_one(host, python, run, expected, required=required, reader=reader)
+        for python in pythons
+    ]
 
 
 def _classify_one(
-    host: str, python: str, run: HostRun, expected: Expected, *, required: bool
+    host: str,
+    python: str,
+    run: HostRun,
+    expected: Expected,
+    *,
+    required: bool,
+    reader: ReportReader,
 ) -> Cell:
     label = python_label(python)
 
@@ -82,52 +119,79 @@ def _classify_one(
         if step is None or step.get("failed"):
             detail = _tail(step) if step else "step did not run"
             return cell(CellState.INSTALL, f"{what} failed: {detail}")
-    qa = _item_result(run, Register.QA, python)
-    if qa is None or qa.get("rc") not in {0, 1}:
-        detail = _tail(qa) if qa else "step did not run"
-        return cell(CellState.ERROR, f"mycelium-qa did not complete: {detail}")
-    path = report_path(expected.reports_dir, host, label)
-    report, problem = read_report(path, expected)
-    if report is None:
-        path.unlink(missing_ok=True)  # keep only what validated
-        return cell(CellState.ERROR, problem)
-    failing = tuple(
-        f"{r.category}/{r.test}" for r in report.results if r.status in {Status.FAIL, Status.ERROR}
-    )
-    return Cell(
-        host=host,
-        python=label,
-        state=CellState.PASS if report.ok else CellState.FAILED,
-        passed=report.summary.passed,
-        total=report.summary.total - report.summary.skipped,
-        message="" if report.ok else f"{len(failing)} check(s) failed",
-        failing=failing,
-        platform=report.platform,
-        required=required,
-    )
+    tool = _item_result(run, reader.register, python)
+    if tool is None or tool.get("rc") not in {0, 1}:
+        detail = _tail(tool) if tool else "step did not run"
+        return cell(CellState.ERROR, f"{reader.tool} did not complete: {detail}")
+    return reader.cell(host, label, expected, required=required)
 
 
-def read_report(  # noqa: PLR0911 - one return per way a report can be wrong
-    path: Path, expected: Expected
-) -> tuple[QAReport | None, str]:
-    """The report at ``path`` if it is valid and from this very run, else why not."""
+class _QAReader:
+    tool = "mycelium-qa"
+    register = Register.QA.value
+
+    def stale_paths(self, reports_dir: Path, host: str, python: str) -> list[Path]:
+        return [report_path(reports_dir, host, python)]
+
+    def cell(self, host: str, python: str, expected: Expected, *, required: bool) -> Cell:
+        path = report_path(expected.reports_dir, host, python)
+        report, problem = read_report(path, expected)
+        if report is None:
+            path.unlink(missing_ok=True)  # keep only what validated
+            return Cell(host, python, CellState.ERROR, message=problem, required=required)
+        failing = tuple(
+            f"{r.category}/{r.test}"
+            for r in report.results
+            if r.status in {Status.FAIL, Status.ERROR}
+        )
+        return Cell(
+            host=host,
+            python=python,
+            state=CellState.PASS if report.ok else CellState.FAILED,
+            passed=report.summary.passed,
+            total=report.summary.total - report.summary.skipped,
+            message="" if report.ok else f"{len(failing)} check(s) failed",
+            failing=failing,
+            platform=report.platform,
+            required=required,
+        )
+
+
+QA_READER: Final[ReportReader] = _QAReader()
+
+
+def load_json_model(path: Path, model: type[M], max_bytes: int) -> tuple[M | None, str]:
+    """The file at ``path`` validated as ``model`` (untrusted input), else why it is not."""
     try:
-        if path.stat().st_size > MAX_REPORT_BYTES:
-            return None, f"invalid report: larger than {MAX_REPORT_BYTES} bytes"
+        if path.stat().st_size > max_bytes:
+            return None, f"invalid report: larger than {max_bytes} bytes"
         raw = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         return None, "no report came back"
     except (OSError, UnicodeDecodeError) as exc:
         return None, f"invalid report: cannot be read: {exc}"
     try:
-        report = QAReport.model_validate_json(raw)
+        return model.model_validate_json(raw), ""
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "(top level)"
         return None, f"invalid report: {where}: {first['msg']}"
     except (ValueError, json.JSONDecodeError) as exc:
         return None, f"invalid report: {exc}"
-    origin = report.origin
-    if origin.run_id != expected.run_id or origin.wheel_sha256 != expected.wheel_sha256:
-        return None, "stale report: it does not carry this run's id and wheel checksum"
+
+
+STALE: Final = "stale report: it does not carry this run's id and wheel checksum"
+
+
+def is_from_run(origin: Origin, expected: Expected) -> bool:
+    return origin.run_id == expected.run_id and origin.wheel_sha256 == expected.wheel_sha256
+
+
+def read_report(path: Path, expected: Expected) -> tuple[QAReport | None, str]:
+    """The report at ``path`` if it is valid and from this very run, else why not."""
+    report, problem = load_json_model(path, QAReport, MAX_REPORT_BYTES)
+    if report is None:
+        return None, problem
+    if not is_from_run(report.origin, expected):
+        return None, STALE
     return report, ""

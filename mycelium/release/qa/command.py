@@ -29,7 +29,7 @@ from mycelium.release.qa.cells import (
     with_missing_required,
 )
 from mycelium.release.qa.host import RunSettings, WheelInfo, qa_on_host
-from mycelium.release.qa.layout import MATRIX_NAME, SUMMARY_NAME, report_path
+from mycelium.release.qa.layout import MATRIX_NAME, SUMMARY_NAME, contained, report_path
 from mycelium.release.qa.render import junit, render_markdown
 from mycelium.release.qa.summary import QASummary, load_summary, write_summary
 from mycelium.release.qa.wheelhouse import WheelhouseBuilder
@@ -101,8 +101,9 @@ def git_commit_of(project_dir: Path) -> str:
         return ""
 
 
-def _wheel(options: QACommandOptions) -> WheelInfo:
-    path = options.wheel or build(options.project_dir).wheel
+def wheel_info(project_dir: Path, wheel: Path | None) -> WheelInfo:
+    """``wheel``, or the one built from ``project_dir``, with its checksum and version."""
+    path = wheel or build(project_dir).wheel
     try:
         _, version, _, _ = parse_wheel_filename(path.name)
     except InvalidWheelFilename:
@@ -146,8 +147,9 @@ def run_qa_command(options: QACommandOptions, observer: HostObserver) -> QAComma
     inventory = load_inventory(options.inventory)
     hosts = select_hosts(inventory, options.pattern)
     play = load_playbook(options.playbook)[0]
-    wheel = _wheel(options)
-    reports_dir = options.reports_root / wheel.version
+    wheel = wheel_info(options.project_dir, options.wheel)
+    # A planted link at reports/<version> must not carry the run's files elsewhere.
+    reports_dir = contained(options.reports_root, wheel.version)
     hosts, override, kept = _plan(options, hosts, reports_dir)
     pythons = {h.name: tuple(override[h.name]) if override else h.pythons for h in hosts}
     settings = RunSettings(
@@ -172,26 +174,8 @@ def run_qa_command(options: QACommandOptions, observer: HostObserver) -> QAComma
         len(hosts),
         ", ".join(h.name for h in hosts),
     )
-    by_name = {h.name: h for h in hosts}
-    observer.begin(list(by_name))
-
-    def job(name: str, stop: StopSignal) -> list[Cell]:
-        return qa_on_host(by_name[name], pythons[name], settings, observer, stop)
-
-    group = fan_out(list(by_name), job, forks=min(options.forks or len(hosts), defaults.MAX_FORKS))
-    cells: list[Cell] = list(kept)
-    for host in hosts:
-        if host.name in group.results:
-            cells += group.results[host.name]
-            continue
-        error = group.failures.get(host.name)
-        state, message = (
-            (CellState.ERROR, f"{type(error).__name__}: {error}")
-            if error is not None
-            else (CellState.INTERRUPTED, "interrupted")
-        )
-        labels = [report_path(reports_dir, host.name, p).parent.name for p in pythons[host.name]]
-        cells += cells_of(host.name, labels, state, message, required=host.required)
+    cells, interrupted = run_on_hosts(hosts, pythons, settings, observer, forks=options.forks)
+    cells = [*kept, *cells]
     order = list(inventory.hosts)
     cells = with_missing_required(cells, _required(inventory))
     cells.sort(key=lambda c: order.index(c.host) if c.host in order else len(order))
@@ -204,7 +188,7 @@ def run_qa_command(options: QACommandOptions, observer: HostObserver) -> QAComma
         wheel_sha256=wheel.sha256,
         pattern=options.pattern,
         inventory=str(options.inventory),
-        interrupted=group.interrupted,
+        interrupted=interrupted,
         exit_code=code,
     )
     matrix_path, summary_path = _write_outputs(reports_dir, cells, summary)
@@ -215,8 +199,43 @@ def run_qa_command(options: QACommandOptions, observer: HostObserver) -> QAComma
         matrix_path=matrix_path,
         summary_path=summary_path,
         exit_code=code,
-        interrupted=group.interrupted,
+        interrupted=interrupted,
     )
+
+
+def run_on_hosts(
+    hosts: Sequence[Host],
+    pythons: Mapping[str, Sequence[str]],
+    settings: RunSettings,
+    observer: HostObserver,
+    *,
+    forks: int | None = None,
+) -> tuple[list[Cell], bool]:
+    """Run the play on every host at once (up to ``forks``): their cells, and whether
+    Ctrl-C ended the run. A host whose job raised, or never ran, still gets its cells."""
+    by_name = {h.name: h for h in hosts}
+    observer.begin(list(by_name))
+
+    def job(name: str, stop: StopSignal) -> list[Cell]:
+        return qa_on_host(by_name[name], pythons[name], settings, observer, stop)
+
+    group = fan_out(list(by_name), job, forks=min(forks or len(hosts), defaults.MAX_FORKS))
+    cells: list[Cell] = []
+    for host in hosts:
+        if host.name in group.results:
+            cells += group.results[host.name]
+            continue
+        error = group.failures.get(host.name)
+        state, message = (
+            (CellState.ERROR, f"{type(error).__name__}: {error}")
+            if error is not None
+            else (CellState.INTERRUPTED, "interrupted")
+        )
+        labels = [
+            report_path(settings.reports_dir, host.name, p).parent.name for p in pythons[host.name]
+        ]
+        cells += cells_of(host.name, labels, state, message, required=host.required)
+    return cells, group.interrupted
 
 
 def _write_outputs(

@@ -1,7 +1,9 @@
-"""One host's QA run: connect, run the playbook, classify, clean up, write its ``run.log``.
+"""One host's run: connect, run the playbook, classify, clean up, write its ``run.log``.
 
-Whatever happens to the host (refused, wrong key, silent, timed out, broken report, Ctrl-C)
-becomes the state of its cells, never an exception of the run.
+``invoke qa`` and ``invoke bench`` share it; ``RunSettings.reader`` says which report the
+playbook fetches and how it becomes a cell. Whatever happens to the host (refused, wrong
+key, silent, timed out, broken report, Ctrl-C) becomes the state of its cells, never an
+exception of the run.
 """
 
 from __future__ import annotations
@@ -18,15 +20,15 @@ from mycelium.release.fleet.hostvars import python_label
 from mycelium.release.playbook.runner import HostRun, PlayInterruptedError, run_play
 from mycelium.release.playbook.templating import render
 from mycelium.release.qa.cells import STATE_FOR_FAILURE, Cell, CellState, cells_of
-from mycelium.release.qa.classify import Expected, classify
-from mycelium.release.qa.layout import RUN_LOG_NAME, host_dir, report_path
+from mycelium.release.qa.classify import QA_READER, Expected, ReportReader, classify
+from mycelium.release.qa.layout import RUN_LOG_NAME, host_dir
 from mycelium.release.qa.progress import HostObserver, write_run_log
 from mycelium.release.qa.wheelhouse import WheelhouseBuilder, probe_targets
 from mycelium.release.remote.connect import open_transport
 from mycelium.release.remote.transport import SSHOptions, TransportError
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Mapping, Sequence
     from pathlib import Path
 
     from mycelium.release.fleet.inventory import Host
@@ -56,6 +58,8 @@ class RunSettings:
     keep: bool = False
     allow_missing: bool = False
     wheelhouse: WheelhouseBuilder | None = None  # --offline
+    reader: ReportReader = QA_READER  # what the playbook fetches, and how it becomes a cell
+    extra_vars: Mapping[str, Any] = field(default_factory=dict)  # the command's own variables
 
     @property
     def expected(self) -> Expected:
@@ -113,7 +117,8 @@ def _run_host(
 
     for python in pythons:
         # An old report must never make a cell look green.
-        report_path(settings.reports_dir, host.name, python).unlink(missing_ok=True)
+        for path in settings.reader.stale_paths(settings.reports_dir, host.name, python):
+            path.unlink(missing_ok=True)
     if stop.is_set():
         return every(CellState.INTERRUPTED, "interrupted")
     observer.task_started(host.name, "connect")
@@ -131,7 +136,8 @@ def _run_host(
                 return every(CellState.INSTALL, f"--offline: {exc}")
         run = _play(host, transport, variables, settings=settings, observer=observer, stop=stop,
                     journal=journal)  # fmt: skip
-        return classify(host.name, pythons, run, settings.expected, required=host.required)
+        return classify(host.name, pythons, run, settings.expected, required=host.required,
+                        reader=settings.reader)  # fmt: skip
     except PlaybookError as exc:
         return every(CellState.ERROR, f"playbook: {exc}")
     except TransportError as failure:
@@ -191,6 +197,7 @@ def _variables(host: Host, pythons: Sequence[str], settings: RunSettings) -> dic
         "mycelium_git_commit": settings.git_commit,
         "mycelium_reports_dir": str(settings.reports_dir),
         "mycelium_keep": settings.keep,
+        **settings.extra_vars,
     }
 
 

@@ -39,7 +39,10 @@ def contained(root: Path, *parts: str) -> Path:
             raise InventoryError(f"{part!r} cannot name a directory under {root}")
     path = root.joinpath(*parts)
     if not path.resolve().is_relative_to(root.resolve()):
-        raise InventoryError(f"{path} would leave {root}")
+        raise InventoryError(
+            f"{path} would leave {root} (a symbolic link?); remove it, or choose another "
+            "--reports directory"
+        )
     return path
 
 

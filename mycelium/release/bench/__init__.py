@@ -1,0 +1,1 @@
+"""`invoke bench`: run mycelium-bench on hosts, read their reports, compare, draw."""

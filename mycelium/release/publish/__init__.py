@@ -1,0 +1,1 @@
+"""`invoke release`, `invoke changelog`, `invoke rollback`: versions, changelog, git, GitHub."""
