@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mycelium import exit_codes
-from mycelium.cli._app import make_parser, run, setup_logging
+from mycelium.cli._app import make_parser, path_arg, run, setup_logging
 
 if TYPE_CHECKING:
     import argparse
@@ -36,11 +35,11 @@ exit status: 0 nothing over its threshold and no error, 1 otherwise, 2 usage err
 def build_parser() -> argparse.ArgumentParser:
     parser = make_parser(PROG, "Benchmark the installed mycelium's key operations.", EPILOG)
     parser.add_argument(
-        "--report", type=Path, metavar="PATH", help="write performance_report.json here"
+        "--report", type=path_arg, metavar="PATH", help="write performance_report.json here"
     )
     parser.add_argument(
         "--profile-dir",
-        type=Path,
+        type=path_arg,
         metavar="DIR",
         help="where the cProfile of the slowest operation goes (default: next to --report)",
     )

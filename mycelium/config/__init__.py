@@ -28,6 +28,8 @@ if TYPE_CHECKING:
     from mycelium.config.paths import ConfigLocation, resolve
     from mycelium.config.store import ConfigStore
 
+    ConfigManager = ConfigStore
+
 _MODELS = "mycelium.config.models"
 # Each public name and the module that defines it.
 _HOME: dict[str, str] = {
@@ -48,9 +50,8 @@ _HOME: dict[str, str] = {
     "load_text": "mycelium.config.loader",
     "resolve": "mycelium.config.paths",
 }
-
-ConfigManager = ConfigStore
-"""The seed's name for :class:`ConfigStore` (its Task 10.2 script imports it)."""
+# The seed's name for ``ConfigStore`` (its Task 10.2 script imports it).
+_ALIASES: dict[str, str] = {"ConfigManager": "ConfigStore"}
 
 __all__ = [
     "CURRENT_SCHEMA_VERSION",
@@ -74,10 +75,11 @@ __all__ = [
 
 
 def __getattr__(name: str) -> object:
-    home = _HOME.get(name)
+    target = _ALIASES.get(name, name)
+    home = _HOME.get(target)
     if home is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(import_module(home), name)
+    value = getattr(import_module(home), target)
     globals()[name] = value  # once loaded, a plain attribute
     return value
 
