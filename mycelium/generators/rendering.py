@@ -37,6 +37,7 @@ def environment(syntax: str = "standard") -> jinja2.Environment:
         # YAML, a Justfile and a dotenv file: HTML escaping would corrupt them.
         autoescape=False,  # noqa: S701
         keep_trailing_newline=True,
+        newline_sequence="\n",  # the templates' own line ends are LF, whatever the checkout
         trim_blocks=True,
         lstrip_blocks=True,
         auto_reload=False,
@@ -53,6 +54,10 @@ def template(name: str) -> jinja2.Template:
 
 
 def render(name: str, context: dict[str, Any]) -> str:
-    """``name`` rendered with ``context``: LF line endings, one final newline."""
+    """``name`` rendered with ``context``: the template's lines end in LF, one final newline.
+
+    Values are not rewritten here: the quoting filters escape a CR in what they quote, and
+    a user's ``.env`` line carried over verbatim keeps its bytes, ``\r`` included.
+    """
     text = template(name).render(context)
-    return text.replace("\r\n", "\n").rstrip("\n") + "\n"
+    return text.rstrip("\n") + "\n"
