@@ -74,7 +74,7 @@ SessionId = Annotated[
 class Event(BaseModel):
     """One telemetry event; unknown fields and values outside the lists are refused."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     event: EventName
     mycelium_version: Version
@@ -104,7 +104,7 @@ class Event(BaseModel):
     @classmethod
     def from_bytes(cls, body: bytes) -> Event:
         """Parse and validate; raises ``ValueError`` (pydantic's ``ValidationError``)."""
-        return cls.model_validate_json(body, strict=False)
+        return cls.model_validate_json(body)
 
 
 def _values(enum: type[StrEnum]) -> tuple[str, ...]:

@@ -117,7 +117,7 @@ def _send_line(line: bytes, spool: Path, dead: dict[str, str], deadline: float) 
     try:
         item = json.loads(line)
         endpoint = item["endpoint"]
-        event = Event.model_validate(item["event"], strict=False)
+        event = Event.model_validate(item["event"])
         if endpoint is not None:
             check_endpoint(endpoint)
     except (ValueError, KeyError, TypeError):
