@@ -72,6 +72,7 @@ class CollectorServer(ThreadingHTTPServer):
     """A threading server that serves at most ``max_connections`` requests at a time."""
 
     daemon_threads = True
+    request_queue_size = 128  # the listen backlog: bursts wait in the kernel, not refused
 
     def __init__(
         self, address: tuple[str, int], metrics: Metrics, limits: Limits | None = None
