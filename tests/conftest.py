@@ -23,7 +23,10 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         ("XDG_STATE_HOME", ".local/state"),
     ):
         monkeypatch.setenv(var, str(home / sub))
-    for var in ("MYCELIUM_CONFIG", "VISUAL", "EDITOR", "DOCKER_HOST", "GITHUB_TOKEN"):
+    for var in (
+        "MYCELIUM_CONFIG", "VISUAL", "EDITOR", "DOCKER_HOST", "GITHUB_TOKEN",
+        "MYCELIUM_TELEMETRY", "MYCELIUM_TELEMETRY_URL", "DO_NOT_TRACK",
+    ):  # fmt: skip
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(home / ".gitconfig"))
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")

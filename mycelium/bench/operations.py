@@ -187,6 +187,37 @@ def _envfile(_ground: Ground) -> Prepared:
     return Call(lambda: generator.render(config))
 
 
+def _telemetry_cost(ground: Ground) -> Prepared:
+    """What an opted-in command pays after its work when the collector never answers.
+
+    The real hook, as the console scripts call it: consent, the event, the queue, the
+    check for a running sender and, when none runs, the detached spawn. The queue is emptied
+    after each call so that every call queues as a command would; one sender at a time
+    waits on the silent listener, as it would for a user.
+    """
+    from mycelium.telemetry.hook import after_command  # noqa: PLC0415
+    from mycelium.telemetry.settings import state_dir  # noqa: PLC0415
+
+    url = f"http://127.0.0.1:{ground.silent_port()}/v1/events"
+    env = {"MYCELIUM_TELEMETRY": "1", "MYCELIUM_TELEMETRY_URL": url}
+    queue = state_dir(os.environ) / "queue.jsonl"
+
+    def command_end() -> None:
+        saved = {key: os.environ.get(key) for key in env}
+        os.environ.update(env)
+        try:
+            after_command(prog="mycelium-test", code=0, event="coordination_test_run")
+        finally:
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+        queue.unlink(missing_ok=True)
+
+    return Call(command_end)
+
+
 # --- whole processes ----------------------------------------------------------------------
 
 
@@ -281,6 +312,11 @@ OPERATIONS: Final[tuple[BenchOperation, ...]] = (
     BenchOperation("compose_generation", "Docker Compose generation", "call", _compose),
     BenchOperation("justfile_generation", "Justfile generation", "call", _justfile),
     BenchOperation("env_generation", ".env generation", "call", _envfile),
+    BenchOperation(
+        "telemetry_cost",
+        "Telemetry cost with the collector down (a listener that never answers)",
+        "call", _telemetry_cost,
+    ),
     BenchOperation(
         "python_startup", "`python -c pass` (whole process: the floor)", "process",
         _python("pass"),

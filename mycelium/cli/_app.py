@@ -111,8 +111,19 @@ def setup_logging(verbose: int = 0, quiet: bool = False) -> None:
     logger.propagate = False
 
 
-def run(prog: str, command: Callable[[], int]) -> NoReturn:
+def run(
+    prog: str,
+    command: Callable[[], int],
+    *,
+    telemetry: str | None = None,
+    config: Path | None = None,
+) -> NoReturn:
     """Call ``command`` and exit with its code; the one place errors become messages.
+
+    Then, when the user opted in, the outcome is reported: ``telemetry`` names the event a
+    success is worth (a failure is an ``error`` of ``prog``), and ``config`` is the
+    configuration the command used (for the deployment method). That never fails or slows
+    the command (docs/PRIVACY.md).
 
     Besides our own errors, what escapes a command from the operating system or from
     parsing what the user gave (``OSError``, ``ValueError``, ``RecursionError``) becomes
@@ -149,6 +160,9 @@ def run(prog: str, command: Callable[[], int]) -> NoReturn:
     except KeyboardInterrupt:
         print(f"\n{prog}: interrupted", file=sys.stderr)
         code = exit_codes.INTERRUPTED
+    from mycelium.telemetry.hook import after_command
+
+    after_command(prog=prog, code=code, event=telemetry, config=config)
     sys.exit(code)
 
 

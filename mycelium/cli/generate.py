@@ -73,7 +73,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
     setup_logging(args.verbose, args.quiet)
-    run(PROG, lambda: dispatch(args))
+    event = None if args.check is not None or args.dry_run else "deployment_generated"
+    run(PROG, lambda: dispatch(args), telemetry=event, config=args.config)
 
 
 def dispatch(args: argparse.Namespace) -> int:

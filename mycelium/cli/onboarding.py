@@ -95,7 +95,8 @@ def main(argv: list[str] | None = None) -> None:
     if args.timeout <= 0:
         parser.error("--timeout must be a positive number of milliseconds")
     setup_logging(args.verbose, args.quiet)
-    run(PROG, lambda: dispatch(args))
+    event = None if args.detect else "wizard_completed"
+    run(PROG, lambda: dispatch(args), telemetry=event, config=args.config)
 
 
 def dispatch(args: argparse.Namespace) -> int:

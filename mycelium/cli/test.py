@@ -108,7 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
     setup_logging(args.verbose, args.quiet)
-    run(PROG, lambda: dispatch(args))
+    run(PROG, lambda: dispatch(args), telemetry="coordination_test_run")
 
 
 def dispatch(args: argparse.Namespace) -> int:

@@ -210,8 +210,18 @@ class DeploymentConfig(_Section):
     )
 
 
+def _check_endpoint(value: str) -> str:
+    from mycelium.telemetry.endpoint import check_endpoint  # noqa: PLC0415 - only when set
+
+    return check_endpoint(value)
+
+
 class TelemetryConfig(_Section):
     enabled: bool = False
+    endpoint: Annotated[str, AfterValidator(_check_endpoint)] | None = Field(
+        default=None,
+        description="where opted-in events go; https, or http to this machine only",
+    )
 
 
 class MyceliumConfig(_Section):

@@ -38,7 +38,7 @@ def test_an_unknown_key_suggests_the_nearest_field() -> None:
 def test_an_unknown_key_with_no_near_miss_lists_the_known_ones() -> None:
     text = "telemetry:\n  zzz: 1\n"
     assert problems_of(text)[1] == (
-        "cfg.yaml:2: telemetry.zzz: unknown setting; remove it or use one of: enabled"
+        "cfg.yaml:2: telemetry.zzz: unknown setting; remove it or use one of: enabled, endpoint"
     )
 
 

@@ -49,7 +49,8 @@ TEST_TOOLS: Final = (
     SystemTool(
         "docker-compose", ("docker-compose",), apt=("docker-compose",), brew=("docker-compose",)
     ),
-    SystemTool("promtool", ("promtool",), apt=("prometheus",), brew=("prometheus",)),
+    # promtool checks the alert rules; prometheus itself scrapes the collector in a test.
+    SystemTool("prometheus", ("promtool", "prometheus"), apt=("prometheus",), brew=("prometheus",)),
     SystemTool("git", ("git",), apt=("git",), brew=("git",)),
     # just comes from PyPI (rust-just) into the project's environment, not from the system.
     SystemTool("just", ("just",), apt=(), brew=()),
