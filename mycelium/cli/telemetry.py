@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse  # noqa: TC003 - build_parser uses it at run time
-import json
 import sys
 from typing import TYPE_CHECKING
 
@@ -48,6 +47,8 @@ def dispatch(args: argparse.Namespace) -> int:
     if args.command == "status":
         result = commands.status()
         if args.json:
+            import json  # only for --json: --help stays on argparse alone
+
             print(json.dumps(result.as_dict(), indent=2))
         else:
             _print_status(result)
