@@ -240,6 +240,7 @@ def _venv(path: Path, python: str, wheel: Path) -> Path:
                 "pip",
                 "install",
                 "--quiet",
+                "--compile-bytecode",  # as pip does: a measured start never compiles
                 "--python",
                 str(path / "bin" / "python"),
                 str(wheel),
