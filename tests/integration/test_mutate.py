@@ -34,10 +34,12 @@ def _project_with(tmp_path: Path) -> Path:
     for name in SAMPLE:
         shutil.copy2(ROOT / "tests" / "mutants" / f"{name}.toml", mutants)
     (mutants / "harmless-comment.toml").write_text(HARMLESS, encoding="utf-8")
+    stale = HARMLESS.replace("0o600'''\nreplace", "0o601'''\nreplace")
+    (mutants / "stale-search-text.toml").write_text(stale, encoding="utf-8")
     return root
 
 
-def test_the_sample_is_killed_a_harmless_change_survives_and_the_control_passes(
+def test_the_sample_is_killed_a_harmless_change_survives_a_stale_one_is_an_error(
     tmp_path: Path,
 ) -> None:
     root = _project_with(tmp_path)
@@ -50,6 +52,7 @@ def test_the_sample_is_killed_a_harmless_change_survives_and_the_control_passes(
         "docker-context-variable-ignored": State.KILLED,
         "env-file-world-readable": State.KILLED,
         "harmless-comment": State.SURVIVED,
+        "stale-search-text": State.ERROR,
     }
     caught = {m.name: m.killed_by for m in report.mutants}
     assert "generation/env_file_is_private" in caught["env-file-world-readable"]
@@ -57,11 +60,13 @@ def test_the_sample_is_killed_a_harmless_change_survives_and_the_control_passes(
     assert caught["docker-context-variable-ignored"] == (
         "detection/docker_detection_agrees_with_the_docker_cli",
     )
+    [stale] = [m for m in report.mutants if m.state is State.ERROR]
+    assert "search text occurs 0 times" in stale.note
     assert not report.ok
     text = render_text(report)
     assert "harmless-comment" in text
     assert "✗ SURVIVED" in text
-    assert "3/4 mutants killed, 1 survived" in text
+    assert "3/5 mutants killed, 1 survived, 1 broken" in text
 
     written = json.loads(
         (tmp_path / "reports" / report.version / "mutation_report.json").read_text()
@@ -69,18 +74,3 @@ def test_the_sample_is_killed_a_harmless_change_survives_and_the_control_passes(
     assert written["ok"] is False
     assert written["control"]["state"] == "passed"
     assert (tmp_path / "reports" / report.version / "mutation_report.md").exists()
-
-
-def test_a_stale_mutant_is_reported_as_an_error_not_a_kill(tmp_path: Path) -> None:
-    root = _project_with(tmp_path)
-    mutants = root / "tests" / "mutants"
-    for path in mutants.glob("*.toml"):
-        path.unlink()
-    (mutants / "stale-one.toml").write_text(
-        HARMLESS.replace("0o600'''\nreplace", "0o601'''\nreplace"), encoding="utf-8"
-    )
-    report = run_mutation(MutateOptions(root=root, jobs=2, reports=tmp_path / "reports"))
-    [stale] = report.mutants
-    assert stale.state is State.ERROR
-    assert "search text occurs 0 times" in stale.note
-    assert not report.ok
