@@ -385,8 +385,42 @@ def bench(
         raise Exit(code=result.exit_code)
 
 
+@task(
+    help={
+        "mutants": "only these mutants of tests/mutants/ (comma list of names)",
+        "jobs": "builds at once (default: one per core)",
+        "whole-checklist": "run every category on every build, not only the promise's",
+        "reports": "where <version>/mutation_report.{json,md} go (default reports)",
+    }
+)
+def mutate(
+    c: Context,
+    mutants: str = "",
+    jobs: int = 0,
+    whole_checklist: bool = False,
+    reports: str = "reports",
+) -> None:
+    """Run the QA checklist on mutated builds: each mutant must be caught by some check."""
+    from mycelium.release.mutate.render import render_text
+    from mycelium.release.mutate.run import MutateOptions, run_mutation
+
+    names = tuple(n.strip() for n in mutants.split(",") if n.strip())
+    options = MutateOptions(
+        root=ROOT, names=names, jobs=jobs, reports=ROOT / reports, whole_checklist=whole_checklist
+    )
+    try:
+        report = run_mutation(options, on_outcome=lambda o: print(f"  {o.name}: {o.state}"))
+    except MyceliumError as exc:
+        raise Exit(f"invoke mutate: {exc}", code=exc.exit_code) from None
+    print(render_text(report), end="")
+    for path in report.paths:
+        print(_shown(path))
+    if not report.ok:
+        raise Exit("invoke mutate: the checklist missed a mutant or failed the healthy build", 1)
+
+
 def _shown(path: Path) -> str:
     return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
 
 
-ns = Collection(test, lint, build, qa, bench, changelog, release, rollback)
+ns = Collection(test, lint, build, qa, bench, mutate, changelog, release, rollback)

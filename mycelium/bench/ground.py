@@ -8,36 +8,27 @@ what the chosen operations need; a missing binary becomes the reason an operatio
 
 from __future__ import annotations
 
-import contextlib
-import os
-import pwd
-import shutil
-import subprocess
-import tempfile
-import time
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING
 
-from mycelium.binaries import locate
-from mycelium.qa.checklist import CheckSkippedError, QAContext
-from mycelium.qa.resources import SilentListener, closed_port, throwaway_redis
+from mycelium.qa.checklist import CheckSkippedError
+from mycelium.qa.resources import (
+    LocalPostgres,
+    SilentListener,
+    closed_port,
+    throwaway_postgres,
+    throwaway_redis,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
+    from pathlib import Path
 
-START_TIMEOUT_S: Final = 30.0
-POSTGRES_USER: Final = "mycelium"
+    from mycelium.qa.checklist import QAContext
 
 
 class OperationSkippedError(Exception):
     """This host lacks what an operation needs; the message says what."""
-
-
-@dataclass(frozen=True)
-class LocalPostgres:
-    port: int
-    user: str = POSTGRES_USER
 
 
 @dataclass
@@ -73,13 +64,10 @@ class Ground:
         return f"redis://127.0.0.1:{self.redis_port()}/0"
 
     def postgres(self) -> LocalPostgres:
-        if "postgres" not in self._cache:
-            self._cache["postgres"] = _throwaway_postgres(self.ctx)
-        found = self._cache["postgres"]
-        if isinstance(found, OperationSkippedError):
-            raise found
-        assert isinstance(found, LocalPostgres)  # noqa: S101 - what the cache holds
-        return found
+        try:
+            return throwaway_postgres(self.ctx)
+        except CheckSkippedError as exc:
+            raise OperationSkippedError(str(exc)) from None
 
     def closed_port(self) -> int:
         if "closed" not in self._cache:
@@ -96,82 +84,3 @@ class Ground:
         listener = self._cache["silent"]
         assert isinstance(listener, SilentListener)  # noqa: S101 - what the cache holds
         return listener.port
-
-
-def _run_as() -> tuple[int, int] | None:
-    """PostgreSQL refuses to run as root: as root it runs as ``nobody``."""
-    if os.geteuid() != 0:
-        return None
-    try:
-        nobody = pwd.getpwnam("nobody")
-    except KeyError:
-        return None
-    return nobody.pw_uid, nobody.pw_gid
-
-
-def _throwaway_postgres(ctx: QAContext) -> LocalPostgres | OperationSkippedError:
-    """initdb + postgres on a free port in a directory of our own; trust auth, no fsync."""
-    initdb, postgres = locate("initdb"), locate("postgres")
-    if initdb is None or postgres is None:
-        return OperationSkippedError("PostgreSQL's server binaries (initdb, postgres) are absent")
-    drop = _run_as()
-    if os.geteuid() == 0 and drop is None:
-        return OperationSkippedError("running as root and there is no `nobody` user for postgres")
-    uid, gid = drop or (None, None)
-    groups: list[int] | None = [] if drop else None
-    # Not inside the sandbox: that is root's 0700 directory, where `nobody` cannot reach.
-    workdir = Path(tempfile.mkdtemp(prefix="mycelium-bench-pg-"))
-    ctx.cleanups.append(lambda: shutil.rmtree(workdir, ignore_errors=True))
-    log = workdir / "postgres.log"
-    log.touch()
-    if drop:
-        os.chown(workdir, *drop)
-        os.chown(log, *drop)
-    data = workdir / "data"
-    with log.open("ab") as out:
-        done = subprocess.run(
-            [str(initdb), "-D", str(data), "-U", POSTGRES_USER, "--auth=trust", "-E", "UTF8",
-             "--no-sync", "--no-instructions"],
-            stdout=out, stderr=out, cwd=workdir, timeout=120, check=False,
-            user=uid, group=gid, extra_groups=groups,
-        )  # fmt: skip
-    if done.returncode != 0:
-        return OperationSkippedError(f"initdb exited {done.returncode}; see its log in {log}")
-    port = closed_port()
-    with log.open("ab") as out:
-        proc = subprocess.Popen(
-            [str(postgres), "-D", str(data), "-p", str(port),
-             "-c", "listen_addresses=127.0.0.1", "-c", f"unix_socket_directories={workdir}",
-             "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"],
-            stdout=out, stderr=out, cwd=workdir, user=uid, group=gid, extra_groups=groups,
-        )  # fmt: skip
-    ctx.cleanups.append(lambda: _stop(proc))
-    return _wait_for_postgres(proc, port)
-
-
-def _wait_for_postgres(
-    proc: subprocess.Popen[bytes], port: int
-) -> LocalPostgres | OperationSkippedError:
-    from mycelium.detection.postgres import probe_postgres  # noqa: PLC0415
-
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            return OperationSkippedError(f"postgres exited with {proc.returncode} at start")
-        if probe_postgres(port, user=POSTGRES_USER, timeout_s=1.0).available:
-            return LocalPostgres(port)
-        time.sleep(0.1)
-    return OperationSkippedError(f"postgres did not answer within {START_TIMEOUT_S:g}s")
-
-
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    import signal  # noqa: PLC0415
-
-    # SIGINT is PostgreSQL's fast shutdown: roll back clients, exit cleanly.
-    with contextlib.suppress(ProcessLookupError):
-        proc.send_signal(signal.SIGINT)
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(timeout=10)

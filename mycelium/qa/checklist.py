@@ -46,6 +46,10 @@ class QAContext:
 
     sandbox: Path
     expect_version: str | None = None
+    # The user's environment and HOME from before the sandbox, read only: Docker detection
+    # is compared with what the docker CLI says for the user's own DOCKER_HOST/context.
+    outside_env: dict[str, str] = field(default_factory=dict)
+    outside_home: Path | None = None
     shared: dict[str, Any] = field(default_factory=dict)
     cleanups: list[Callable[[], None]] = field(default_factory=list)
 

@@ -1,4 +1,5 @@
-"""Ground truth the checks set up themselves: free ports, silent listeners, a redis-server.
+"""Ground truth the checks set up themselves: free ports, silent listeners, a redis-server,
+a PostgreSQL.
 
 Each resource is made once per QA run, kept in ``QAContext.shared`` and ended by the
 context's cleanups, so a check never depends on what happens to run on the host.
@@ -7,22 +8,27 @@ context's cleanups, so a check never depends on what happens to run on the host.
 from __future__ import annotations
 
 import contextlib
+import os
+import pwd
+import shutil
 import socket
 import subprocess
+import tempfile
 import threading
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
 from mycelium.binaries import locate
 from mycelium.qa.checklist import CheckSkippedError
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     from mycelium.qa.checklist import QAContext
 
 START_TIMEOUT_S: Final = 15.0
+POSTGRES_START_TIMEOUT_S: Final = 30.0
+POSTGRES_USER: Final = "mycelium"
 
 
 def closed_port() -> int:
@@ -124,6 +130,117 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
     proc.terminate()
     try:
         proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=10)
+
+
+@dataclass(frozen=True)
+class LocalPostgres:
+    port: int
+    binary: Path
+    user: str = POSTGRES_USER
+
+
+def throwaway_postgres(ctx: QAContext) -> LocalPostgres:
+    """initdb + postgres on a free port in a directory of our own, started once per run.
+
+    Trust authentication, no fsync. Skips the calling check when the host lacks PostgreSQL's
+    server binaries, or the server does not start (the reason says which).
+    """
+    if "postgres" not in ctx.shared:
+        ctx.shared["postgres"] = _start_postgres(ctx)
+    found: LocalPostgres | CheckSkippedError = ctx.shared["postgres"]
+    if isinstance(found, CheckSkippedError):
+        raise CheckSkippedError(str(found))
+    return found
+
+
+def _run_as() -> tuple[int, int] | None:
+    """PostgreSQL refuses to run as root: as root it runs as ``nobody``."""
+    if os.geteuid() != 0:
+        return None
+    try:
+        nobody = pwd.getpwnam("nobody")
+    except KeyError:
+        return None
+    return nobody.pw_uid, nobody.pw_gid
+
+
+def _start_postgres(ctx: QAContext) -> LocalPostgres | CheckSkippedError:
+    initdb, postgres = locate("initdb"), locate("postgres")
+    if initdb is None or postgres is None:
+        return CheckSkippedError("PostgreSQL's server binaries (initdb, postgres) are absent")
+    drop = _run_as()
+    if os.geteuid() == 0 and drop is None:
+        return CheckSkippedError("running as root and there is no `nobody` user for postgres")
+    uid, gid = drop or (None, None)
+    groups: list[int] | None = [] if drop else None
+    # Not inside the sandbox: that is root's 0700 directory, where `nobody` cannot reach.
+    workdir = Path(tempfile.mkdtemp(prefix="mycelium-qa-pg-"))
+    ctx.cleanups.append(lambda: shutil.rmtree(workdir, ignore_errors=True))
+    log = workdir / "postgres.log"
+    log.touch()
+    if drop:
+        os.chown(workdir, *drop)
+        os.chown(log, *drop)
+    data = workdir / "data"
+    with log.open("ab") as out:
+        done = subprocess.run(
+            [str(initdb), "-D", str(data), "-U", POSTGRES_USER, "--auth=trust", "-E", "UTF8",
+             "--no-sync", "--no-instructions"],
+            stdout=out, stderr=out, cwd=workdir, timeout=120, check=False,
+            user=uid, group=gid, extra_groups=groups,
+        )  # fmt: skip
+    if done.returncode != 0:
+        return CheckSkippedError(f"initdb exited {done.returncode}; see its log in {log}")
+    port = closed_port()
+    with log.open("ab") as out:
+        proc = subprocess.Popen(
+            [str(postgres), "-D", str(data), "-p", str(port),
+             "-c", "listen_addresses=127.0.0.1", "-c", f"unix_socket_directories={workdir}",
+             "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"],
+            stdout=out, stderr=out, cwd=workdir, user=uid, group=gid, extra_groups=groups,
+        )  # fmt: skip
+    ctx.cleanups.append(lambda: _stop_postgres(proc))
+    return _wait_for_postgres(proc, port, postgres)
+
+
+def _wait_for_postgres(
+    proc: subprocess.Popen[bytes], port: int, binary: Path
+) -> LocalPostgres | CheckSkippedError:
+    deadline = time.monotonic() + POSTGRES_START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            return CheckSkippedError(f"postgres exited with {proc.returncode} at start")
+        # The startup handshake itself, not the product's probe: ground truth stays
+        # independent of the detector it judges.
+        if _postgres_answers(port):
+            return LocalPostgres(port, binary)
+        time.sleep(0.1)
+    return CheckSkippedError(f"postgres did not answer within {POSTGRES_START_TIMEOUT_S:g}s")
+
+
+def _postgres_answers(port: int) -> bool:
+    """A StartupMessage for our trust user answers AuthenticationOk ('R', code 0)."""
+    body = b"user\0" + POSTGRES_USER.encode() + b"\0database\0postgres\0\0"
+    packet = (len(body) + 8).to_bytes(4, "big") + (196608).to_bytes(4, "big") + body
+    with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 1.0) as s:
+        s.settimeout(1.0)
+        s.sendall(packet)
+        head = s.recv(9)
+        return len(head) == 9 and head[:1] == b"R" and head[5:9] == b"\0\0\0\0"  # noqa: PLR2004
+    return False
+
+
+def _stop_postgres(proc: subprocess.Popen[bytes]) -> None:
+    import signal  # noqa: PLC0415
+
+    # SIGINT is PostgreSQL's fast shutdown: roll back clients, exit cleanly.
+    with contextlib.suppress(ProcessLookupError):
+        proc.send_signal(signal.SIGINT)
+    try:
+        proc.wait(timeout=20)
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait(timeout=10)

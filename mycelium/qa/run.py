@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mycelium.errors import UsageError
@@ -18,7 +20,6 @@ from mycelium.qa.scrub import Scrubber
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
-    from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -51,9 +52,15 @@ def run_qa(
 
     selected = select_checks(options.only, checks)
     started = datetime.now(UTC)
+    outside_env, outside_home = dict(os.environ), Path.home()
     with sandbox(keep=options.keep) as root:
         scrubber = Scrubber.for_host(root)
-        ctx = QAContext(sandbox=root, expect_version=options.expect_version)
+        ctx = QAContext(
+            sandbox=root,
+            expect_version=options.expect_version,
+            outside_env=outside_env,
+            outside_home=outside_home,
+        )
         try:
             results = run_checks(selected, ctx, scrubber, on_result)
         finally:

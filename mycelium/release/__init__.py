@@ -4,5 +4,6 @@
 - ``remote``: transports (local, SSH) and the bounded fan-out over hosts.
 - ``playbook``: the Ansible-subset loader, templating, modules and runner.
 - ``qa``: ``invoke qa``: one host's run, its cells, ``qa_summary.json``, the renderers.
+- ``mutate``: ``invoke mutate``: the promise register, the mutants, the mutation runs.
 - ``dev``: the build, the test-suite runner, provisioning of system tools.
 """

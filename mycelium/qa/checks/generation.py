@@ -160,6 +160,45 @@ def secrets_are_stable_across_runs(ctx: QAContext) -> Details:
     return {"variables": before.count(b"=")}
 
 
+@check("generation", timeout_s=90)
+def env_file_is_listed_in_gitignore(ctx: QAContext) -> Details:
+    out = _generate(ctx, "docker-compose")
+    ignore = out / ".gitignore"
+    lines = ignore.read_text(encoding="utf-8").splitlines() if ignore.exists() else []
+    if ".env" not in (line.strip() for line in lines):
+        raise CheckFailedError(".gitignore beside the generated files does not list .env")
+    return {"lines": len(lines)}
+
+
+@check("generation", timeout_s=90)
+def an_edited_file_is_never_overwritten(ctx: QAContext) -> Details:
+    """A rerun refuses (exit 1, nothing written, the file named); ``--force`` keeps the
+    user's version as ``.bak``."""
+    workdir = ctx.scratch("edited")
+    import shutil  # noqa: PLC0415
+
+    shutil.copytree(_generate(ctx, "justfile").parent, workdir, dirs_exist_ok=True)
+    justfile = workdir / "out" / "Justfile"
+    edited = justfile.read_text(encoding="utf-8") + "\n# my own recipe notes\n"
+    justfile.write_text(edited, encoding="utf-8")
+    proc = subprocess.run(
+        [str(ctx.console_script("mycelium-generate")), "--config", "config.yaml"],
+        capture_output=True, text=True, timeout=60, check=False, cwd=workdir,
+    )  # fmt: skip
+    if proc.returncode != 1 or "Justfile" not in proc.stderr:
+        raise CheckFailedError(
+            f"a rerun over an edited Justfile exited {proc.returncode}, not 1 naming it: "
+            f"{proc.stderr.strip()[-200:]}"
+        )
+    if justfile.read_text(encoding="utf-8") != edited:
+        raise CheckFailedError("a rerun overwrote the Justfile the user edited")
+    _run_generate(ctx, workdir, "--force")
+    backup = justfile.with_name("Justfile.bak")
+    if not backup.exists() or backup.read_text(encoding="utf-8") != edited:
+        raise CheckFailedError("--force did not keep the user's version as Justfile.bak")
+    return {"refusal": proc.stderr.strip().splitlines()[-1][:200]}
+
+
 CHECKS = (
     compose_file_is_valid_yaml_bound_to_loopback,
     compose_file_passes_the_security_lint,
@@ -168,4 +207,6 @@ CHECKS = (
     env_file_is_private,
     generated_files_are_lf_only_utf8,
     secrets_are_stable_across_runs,
+    env_file_is_listed_in_gitignore,
+    an_edited_file_is_never_overwritten,
 )

@@ -15,6 +15,7 @@ CONSOLE_SCRIPTS = (
     "mycelium-test",
     "mycelium-configuration",
     "mycelium-qa",
+    "mycelium-bench",
 )
 MAINTAINER_LIBRARIES = ("fabric", "paramiko", "github", "git", "invoke")
 
@@ -66,6 +67,55 @@ def console_scripts_answer_help(ctx: QAContext) -> Details:
     return {"scripts": list(CONSOLE_SCRIPTS)}
 
 
+def _each_script(ctx: QAContext, *args: str) -> dict[str, subprocess.CompletedProcess[str]]:
+    """Every console script with ``args``, a few at a time (each is a whole interpreter)."""
+    from concurrent.futures import ThreadPoolExecutor  # noqa: PLC0415
+
+    def one(name: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(ctx.console_script(name)), *args], capture_output=True, text=True,
+            timeout=30, check=False, stdin=subprocess.DEVNULL,
+        )  # fmt: skip
+
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        return dict(zip(CONSOLE_SCRIPTS, pool.map(one, CONSOLE_SCRIPTS), strict=True))
+
+
+@check("installation", timeout_s=90)
+def console_scripts_print_their_version(ctx: QAContext) -> Details:
+    """``NAME --version`` prints ``NAME <installed version>`` on stdout and exits 0."""
+    installed = metadata.version("mycelium")
+    problems = [
+        f"{name} --version exited {proc.returncode} printing {proc.stdout.strip()[:80]!r}"
+        for name, proc in _each_script(ctx, "--version").items()
+        if proc.returncode != 0 or proc.stdout.strip() != f"{name} {installed}"
+    ]
+    if problems:
+        raise CheckFailedError("; ".join(problems), {"installed": installed})
+    return {"version": installed}
+
+
+@check("installation", timeout_s=90)
+def console_scripts_refuse_unknown_options(ctx: QAContext) -> Details:
+    """A usage error is exit 2 with one ``NAME: error:`` line and the usage, no traceback,
+    nothing on stdout."""
+    problems = []
+    for name, proc in _each_script(ctx, "--no-such-option").items():
+        lines = proc.stderr.strip().splitlines()
+        if (
+            proc.returncode != 2  # noqa: PLR2004 - the documented usage exit code
+            or proc.stdout.strip()
+            or "Traceback" in proc.stderr
+            or not lines
+            or not lines[-1].startswith(f"{name}: error:")
+        ):
+            last = lines[-1] if lines else "nothing on stderr"
+            problems.append(f"{name} exited {proc.returncode}: {last[:120]}")
+    if problems:
+        raise CheckFailedError("; ".join(problems))
+    return {"scripts": len(CONSOLE_SCRIPTS)}
+
+
 @check("installation")
 def package_data_present(_ctx: QAContext) -> Details:
     try:
@@ -110,6 +160,8 @@ CHECKS = (
     package_importable,
     version_matches_expected,
     console_scripts_answer_help,
+    console_scripts_print_their_version,
+    console_scripts_refuse_unknown_options,
     package_data_present,
     no_maintainer_libraries_in_the_product,
 )
