@@ -74,6 +74,11 @@ class SilentListener:
                 return
             self._held.append(conn)
 
+    @property
+    def accepted(self) -> int:
+        """How many connections it has accepted (and holds, silent)."""
+        return len(self._held)
+
     def stop(self) -> None:
         self._stopping.set()
         if self._thread.is_alive():

@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import resource
 import subprocess
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -89,13 +88,12 @@ def billion_laughs(levels: int = 10) -> str:
 def test_an_alias_bomb_config_is_refused_at_once(mc: Run, tmp_path: Path) -> None:
     config = tmp_path / "bomb.yaml"
     config.write_text(billion_laughs())
-    started = time.monotonic()
+    # Bounded by the child's memory limit and the runner's timeout, never by a timing.
     result = mc("validate", "--config", str(config))
     assert one_line_error(result, "mycelium-configuration") == (
         f"{config}:5: refused: more than {LIMITS.max_values:,} values once its aliases "
         "(*name) are expanded; nothing was read, simplify the file"
     )
-    assert time.monotonic() - started < TIMEOUT_S / 2
 
 
 def test_an_alias_bomb_compose_file_is_refused_by_generate_check(

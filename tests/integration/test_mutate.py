@@ -7,7 +7,8 @@ import shutil
 from pathlib import Path
 
 from mycelium.release.mutate.render import render_text
-from mycelium.release.mutate.run import MutateOptions, State, run_mutation
+from mycelium.release.mutate.outcome import State
+from mycelium.release.mutate.run import MutateOptions, run_mutation
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ("env-file-world-readable", "config-group-writable", "docker-context-variable-ignored")

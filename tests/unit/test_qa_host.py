@@ -188,7 +188,7 @@ def test_a_transport_failure_mid_run_is_the_cells_state_and_the_run_dir_is_remov
     transport = FakeTransport("h", answers=[("venv", TransportError(kind, "it broke"))])
     [cell] = run_host(tmp_path, transport, monkeypatch)
     assert (cell.state, cell.message) == (state, "it broke")
-    assert transport.commands[-1] == "rm -rf -- /tmp/mycelium-qa/run123-h"
+    assert "rm -rf -- /tmp/mycelium-qa/run123-h 2>/dev/null" in transport.commands[-1]
 
 
 def test_a_stop_before_the_host_starts_is_an_interrupted_cell(
@@ -214,7 +214,9 @@ def test_a_stop_between_steps_is_interrupted_and_cleans_up(
     transport = FakeTransport("h", answers=[("uname", uname)])
     [cell] = run_host(tmp_path, transport, monkeypatch, stop=stop)
     assert cell.state is CellState.INTERRUPTED
-    assert transport.commands[-1] == "rm -rf -- /tmp/mycelium-qa/run123-h"
+    # What still runs of this run is ended first, then the directory removed.
+    assert transport.commands[-2] == "pkill -f -- '[/]tmp/mycelium-qa/run123-h'"
+    assert "rm -rf -- /tmp/mycelium-qa/run123-h 2>/dev/null" in transport.commands[-1]
 
 
 @pytest.mark.parametrize(

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from mycelium.release.mutate.run import State
+from mycelium.release.mutate.outcome import State
 
 if TYPE_CHECKING:
-    from mycelium.release.mutate.run import MutationReport, Outcome
+    from mycelium.release.mutate.outcome import MutationReport, Outcome
 
 MARK = {
     State.KILLED: "✓ killed",

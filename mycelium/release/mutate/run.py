@@ -19,13 +19,13 @@ import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
-from enum import StrEnum
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
 from mycelium.errors import ReleaseError
 from mycelium.release.mutate.mutants import Mutant, load_mutants
+from mycelium.release.mutate.outcome import MutationReport, Outcome, State
 from mycelium.release.mutate.register import read_register
 
 if TYPE_CHECKING:
@@ -38,26 +38,6 @@ SOURCE: Final = ("mycelium", "pyproject.toml", "README.md")
 STEP_TIMEOUT_S: Final = 600
 
 
-class State(StrEnum):
-    KILLED = "killed"
-    SURVIVED = "survived"
-    ERROR = "error"  # the mutant could not be applied or built: fix the mutant
-    PASSED = "passed"  # the control, as it must
-    FALSE_ALARM = "false-alarm"  # the control failed a check
-
-
-@dataclass(frozen=True)
-class Outcome:
-    name: str
-    promise: str
-    description: str
-    categories: tuple[str, ...]
-    state: State
-    killed_by: tuple[str, ...] = ()
-    note: str = ""
-    seconds: float = 0.0
-
-
 @dataclass(frozen=True)
 class MutateOptions:
     root: Path
@@ -65,24 +45,6 @@ class MutateOptions:
     jobs: int = 0  # 0: one per core
     reports: Path | None = None  # default <root>/reports
     whole_checklist: bool = False  # every category for every build, not only the promise's
-
-
-@dataclass(frozen=True)
-class MutationReport:
-    version: str
-    control: Outcome
-    mutants: tuple[Outcome, ...]
-    seconds: float
-    paths: tuple[Path, ...] = field(default=())
-
-    @property
-    def ok(self) -> bool:
-        return self.control.state is State.PASSED and all(
-            m.state is State.KILLED for m in self.mutants
-        )
-
-    def count(self, state: State) -> int:
-        return sum(m.state is state for m in self.mutants)
 
 
 def categories_of(promise: Promise) -> tuple[str, ...]:

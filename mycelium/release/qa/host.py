@@ -181,7 +181,12 @@ def _play(
     finally:
         stop.clear_action(host.name)
         if run_dir and (run is None or run.failed_task is not None) and not settings.keep:
-            _remove(transport, run_dir)
+            # Stopped or failed: first end whatever of this run still runs there (a step
+            # cut short may leave children writing into the directory), then remove it.
+            if stop.is_set():
+                _kill_run(transport, run_dir)
+            else:
+                _remove(transport, run_dir)
     return run
 
 
@@ -235,7 +240,17 @@ def _kill_run(transport: Transport, run_dir: str) -> None:
 
 
 def _remove(transport: Transport, run_dir: str) -> None:
+    # A process that is still dying may create a file while rm walks the tree ("Directory
+    # not empty"): try again a few times, a second apart, until the directory is gone.
+    quoted = shlex.quote(run_dir)
+    command = (
+        f"for attempt in 1 2 3 4 5; do rm -rf -- {quoted} 2>/dev/null; "
+        f"[ -e {quoted} ] || exit 0; sleep 1; done; exit 1"
+    )
     try:
-        transport.run(f"rm -rf -- {shlex.quote(run_dir)}", timeout=30)
+        result = transport.run(command, timeout=30)
     except TransportError as failure:
         log.debug("%s: cleanup failed: %s", transport.name, failure)
+        return
+    if result.rc != 0:
+        log.warning("%s: could not remove %s; remove it by hand", transport.name, run_dir)
