@@ -6,8 +6,8 @@ import json
 import shutil
 from pathlib import Path
 
-from mycelium.release.mutate.render import render_text
 from mycelium.release.mutate.outcome import State
+from mycelium.release.mutate.render import render_text
 from mycelium.release.mutate.run import MutateOptions, run_mutation
 
 ROOT = Path(__file__).resolve().parents[2]
