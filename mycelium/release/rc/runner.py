@@ -253,7 +253,8 @@ def render_text(report: RCReport) -> str:
     lines = [check.line for check in report.checks]
     for check in report.checks:
         if check.status is CheckStatus.FAIL:
-            lines += [f"\n{check.name}:", *(f"  {d}" for d in check.details[:30])]
+            shown = [d for d in check.details if not d.startswith("–")][:30]
+            lines += [f"\n{check.name}:", *(f"  {d}" for d in shown)]
     lines += ["", "Manual checks:", *(f"  - {item}" for item in report.manual)]
     return "\n".join(lines)
 
