@@ -375,7 +375,8 @@ def _handler(double: GitHubDouble) -> type[BaseHTTPRequestHandler]:  # noqa: C90
                     "id": 5000 + number, "number": number, "title": issue["title"],
                     "body": issue["body"], "state": issue["state"],
                     "labels": [{"name": n, "id": k} for k, n in enumerate(issue["labels"])],
-                    "html_url": f"https://github.example/{repo}/issues/{number}",
+                    "html_url": f"https://github.example/{repo}/"
+                    + ("pull" if issue["pull_request"] else "issues") + f"/{number}",
                     "url": f"{origin}{API}/repos/{repo}/issues/{number}",
                     "user": {"login": "tester", "id": 3},
                 }  # fmt: skip

@@ -372,7 +372,9 @@ class GitHubClient:
                     html_url=issue.html_url,
                 )
                 for issue in repo.get_issues(state=state, labels=[label])
-                if issue.pull_request is None
+                # A pull request is an issue too; its page is /pull/N. (Reading
+                # issue.pull_request would cost PyGithub one more request per issue.)
+                if "/pull/" not in issue.html_url
             ]
 
         return list(self._call(f"list the {label!r} issues of {self.full_name}", fetch))
