@@ -404,6 +404,8 @@ def _names(value: str) -> tuple[str, ...]:
         "inventory": "the inventory whose mycelium_required hosts the QA gate insists on",
         "repo": "--publish: OWNER/NAME on GitHub (default: GITHUB_REPOSITORY, else origin)",
         "branch": "--publish: the release branch (default main)",
+        "tests": "the test paths the coverage check runs (comma list; default tests, the "
+        "whole suite)",
     }
 )
 def rc(
@@ -416,6 +418,7 @@ def rc(
     inventory: str = "inventory/hosts.yml",
     repo: str | None = None,
     branch: str = "main",
+    tests: str = "tests",
 ) -> None:
     """Release candidate: run every checklist check, write rc_report.{json,md}."""
     from mycelium.release.publish.command import ReleaseOptions, render
@@ -431,6 +434,7 @@ def rc(
                 inventory=Path(inventory),
                 only=_names(only),
                 skip=_names(skip),
+                test_paths=_names(tests) or ("tests",),
             )
         )
     except MyceliumError as exc:
