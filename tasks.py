@@ -201,6 +201,8 @@ def changelog(c: Context, version: str | None = None, since: str | None = None) 
         "reports": "directory holding reports/<version>/... (default reports)",
         "strict": "a version bump smaller than the commits call for is an error",
         "branch": "the release branch (default main; a hotfix: release/1.2)",
+        "accept-open-bugs": "release a final version although Critical/High beta bugs of its "
+        "RCs are open; the REASON goes in the release notes",
     }
 )
 def release(
@@ -217,6 +219,7 @@ def release(
     reports: str = "reports",
     strict: bool = False,
     branch: str = "main",
+    accept_open_bugs: str | None = None,
 ) -> None:
     """Release VERSION: prepare, pass the QA/bench gates, tag, push, publish on GitHub."""
     from mycelium.cli._app import setup_logging
@@ -240,6 +243,7 @@ def release(
                 reports=Path(reports),
                 strict=strict,
                 branch=branch,
+                accept_open_bugs=accept_open_bugs,
             )
         )
     except MyceliumError as exc:
@@ -419,8 +423,153 @@ def mutate(
         raise Exit("invoke mutate: the checklist missed a mutant or failed the healthy build", 1)
 
 
+def _names(value: str) -> tuple[str, ...]:
+    return tuple(n.strip() for n in value.split(",") if n.strip())
+
+
+@task(
+    help={
+        "version": "the release candidate: 0.2.0-rc.1 (reports/0.2.0rc1/rc_report.{json,md})",
+        "only": "run only these checks (comma list; see the report for the names)",
+        "skip": "leave these checks out (comma list); they are reported 'not run'",
+        "publish": "all checks passed: cut the prerelease with invoke release, the report and "
+        "the SBOM among its assets",
+        "reports": "directory for reports/<version>/... (default reports)",
+        "inventory": "the inventory whose mycelium_required hosts the QA gate insists on",
+        "repo": "--publish: OWNER/NAME on GitHub (default: GITHUB_REPOSITORY, else origin)",
+        "branch": "--publish: the release branch (default main)",
+        "tests": "the test paths the coverage check runs (comma list; default tests, the "
+        "whole suite)",
+    }
+)
+def rc(
+    c: Context,
+    version: str,
+    only: str = "",
+    skip: str = "",
+    publish: bool = False,
+    reports: str = "reports",
+    inventory: str = "inventory/hosts.yml",
+    repo: str | None = None,
+    branch: str = "main",
+    tests: str = "tests",
+) -> None:
+    """Release candidate: run every checklist check, write rc_report.{json,md}."""
+    from mycelium.release.publish.command import ReleaseOptions, render
+    from mycelium.release.rc.publish import publish_candidate
+    from mycelium.release.rc.runner import RCOptions, render_text, run_rc
+
+    try:
+        report = run_rc(
+            RCOptions(
+                project_dir=ROOT,
+                version=version,
+                reports=Path(reports),
+                inventory=Path(inventory),
+                only=_names(only),
+                skip=_names(skip),
+                test_paths=_names(tests) or ("tests",),
+            )
+        )
+    except MyceliumError as exc:
+        raise Exit(f"invoke rc: {exc}", code=exc.exit_code) from None
+    print(render_text(report))
+    print(f"\nwrote {_shown(report.json_path)} and {_shown(report.md_path)} ({report.seconds:g} s)")
+    if not report.ok:
+        raise Exit(code=1)
+    if publish:
+        options = ReleaseOptions(
+            project_dir=ROOT, version=version, repo=repo, branch=branch,
+            inventory=Path(inventory), reports=Path(reports),
+        )  # fmt: skip
+        try:
+            outcome = publish_candidate(report, options)
+        except MyceliumError as exc:
+            raise Exit(f"invoke rc: {exc}", code=exc.exit_code) from None
+        print(render(outcome), end="")
+        if outcome.exit_code:
+            raise Exit(f"invoke rc: {outcome.message}", code=outcome.exit_code)
+        print(outcome.message)
+
+
+@task
+def licenses(c: Context) -> None:
+    """Check every runtime dependency's license (from uv.lock) against the allowlist."""
+    from mycelium.release.rc.licenses import check_licenses
+
+    result = check_licenses(ROOT)
+    print("\n".join(result.details))
+    print(result.line)
+    if result.status.value == "fail":
+        raise Exit(code=1)
+
+
+@task(help={"output": "where to write the SBOM (default dist/sbom.cdx.json)"})
+def sbom(c: Context, output: str = "dist/sbom.cdx.json") -> None:
+    """Write the CycloneDX SBOM of the runtime dependencies, from uv.lock, with licenses."""
+    from mycelium.release.rc.sbom import write_sbom
+
+    try:
+        path = write_sbom(ROOT, Path(output).resolve())
+    except MyceliumError as exc:
+        raise Exit(f"invoke sbom: {exc}", code=exc.exit_code) from None
+    print(f"wrote {_shown(path)}")
+
+
+@task(help={"no-run": "check the marks and the links only; run no console block"})
+def docs_check(c: Context, no_run: bool = False) -> None:
+    """Run the docs' runnable console blocks in a sandbox; check every internal link."""
+    from mycelium.release.rc.docs import check_docs
+
+    result = check_docs(ROOT, run=not no_run)
+    print("\n".join(d for d in result.details if not d.startswith("–")))
+    print(result.line)
+    if result.status.value == "fail":
+        raise Exit(code=1)
+
+
+@task(
+    help={
+        "version": "a release candidate (its issues) or a final version (all its RCs' issues)",
+        "json": "print JSON instead of the tables",
+        "repo": "OWNER/NAME on GitHub (default: GITHUB_REPOSITORY, else the origin remote)",
+    }
+)
+def beta(c: Context, version: str, json: bool = False, repo: str | None = None) -> None:
+    """Triage the beta feedback issues of VERSION by severity and platform."""
+    import json as json_module
+    import os
+
+    from mycelium.release.rc.beta import as_json, render_table
+    from mycelium.release.rc.beta_command import beta_triage
+
+    try:
+        result = beta_triage(ROOT, version, repo=repo, env=os.environ)
+    except MyceliumError as exc:
+        raise Exit(f"invoke beta: {exc}", code=exc.exit_code) from None
+    if json:
+        print(json_module.dumps(as_json(result), indent=2))
+    else:
+        print(render_table(result))
+
+
 def _shown(path: Path) -> str:
     return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
 
 
-ns = Collection(test, lint, build, qa, bench, mutate, changelog, release, rollback)
+ns = Collection(
+    test,
+    lint,
+    build,
+    qa,
+    bench,
+    mutate,
+    changelog,
+    release,
+    rollback,
+    rc,
+    licenses,
+    sbom,
+    docs_check,
+    beta,
+)

@@ -42,6 +42,7 @@ class DoubleState:
     faults: dict[str, Fault] = field(default_factory=dict)
     requests: list[tuple[str, str]] = field(default_factory=list)
     auth_seen: list[str] = field(default_factory=list)
+    issues: list[dict[str, Any]] = field(default_factory=list)
 
 
 class GitHubDouble:
@@ -90,6 +91,25 @@ class GitHubDouble:
     @property
     def writes(self) -> list[tuple[str, str]]:
         return [(m, p) for m, p in self.state.requests if m != "GET"]
+
+    def add_issue(
+        self,
+        title: str,
+        body: str,
+        labels: list[str],
+        *,
+        state: str = "open",
+        repo: str = "acme/widget",
+        pull_request: bool = False,
+    ) -> int:
+        """An issue as an issue form files it (``body`` in ``### Field`` sections)."""
+        with self.lock:
+            number = len(self.state.issues) + 1
+            self.state.issues.append({
+                "number": number, "title": title, "body": body, "labels": labels,
+                "state": state, "repo": repo, "pull_request": pull_request,
+            })  # fmt: skip
+            return number
 
     def releases_for(self, tag: str) -> list[dict[str, Any]]:
         return [r for r in self.state.releases.values() if r["tag_name"] == tag]
@@ -223,6 +243,9 @@ def _handler(double: GitHubDouble) -> type[BaseHTTPRequestHandler]:  # noqa: C90
                     "permissions": {"admin": False, "push": push, "pull": True},
                 })  # fmt: skip
                 return
+            if rest == "/issues" and method == "GET":
+                self._issues(repo, query)
+                return
             if rest == "/releases" and method == "GET":
                 if fault := self._fault("list_releases"):
                     self._send(fault.status, {"message": "Server Error"})
@@ -330,6 +353,37 @@ def _handler(double: GitHubDouble) -> type[BaseHTTPRequestHandler]:  # noqa: C90
                     self._send(204)
                     return
             self._send(404, {"message": "Not Found"})
+
+        def _issues(self, repo: str, query: dict[str, list[str]]) -> None:
+            # GitHub: state=open by default, labels= a comma list that must all be present,
+            # pull requests are issues too (with a pull_request key), newest first.
+            wanted_state = query.get("state", ["open"])[0]
+            labels = [x for x in query.get("labels", [""])[0].split(",") if x]
+            items = [
+                i for i in reversed(state.issues)
+                if i["repo"] == repo
+                and (wanted_state == "all" or i["state"] == wanted_state)
+                and all(label in i["labels"] for label in labels)
+            ]  # fmt: skip
+            page = int(query.get("page", ["1"])[0])
+            per = int(query.get("per_page", ["30"])[0])
+            origin = self._origin()
+            out = []
+            for issue in items[(page - 1) * per : page * per]:
+                number = issue["number"]
+                data = {
+                    "id": 5000 + number, "number": number, "title": issue["title"],
+                    "body": issue["body"], "state": issue["state"],
+                    "labels": [{"name": n, "id": k} for k, n in enumerate(issue["labels"])],
+                    "html_url": f"https://github.example/{repo}/"
+                    + ("pull" if issue["pull_request"] else "issues") + f"/{number}",
+                    "url": f"{origin}{API}/repos/{repo}/issues/{number}",
+                    "user": {"login": "tester", "id": 3},
+                }  # fmt: skip
+                if issue["pull_request"]:
+                    data["pull_request"] = {"url": f"{origin}{API}/repos/{repo}/pulls/{number}"}
+                out.append(data)
+            self._send(200, out)
 
         def _upload(self, repo: str, rid: int, query: dict[str, list[str]]) -> None:
             data = self._body()

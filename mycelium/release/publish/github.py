@@ -163,6 +163,16 @@ class ReleaseInfo:
     assets: tuple[AssetInfo, ...]
 
 
+@dataclass(frozen=True)
+class IssueInfo:
+    number: int
+    title: str
+    state: str  # "open" or "closed"
+    labels: tuple[str, ...]
+    body: str
+    html_url: str
+
+
 class GitHubError(ReleaseError):
     """GitHub answered with an error, or could not be reached; ``status`` 0 when unreached."""
 
@@ -346,6 +356,28 @@ class GitHubClient:
             return digest.hexdigest()
 
         return str(self._call(f"download {asset.name}", download))
+
+    def list_issues(self, label: str, *, state: str = "all") -> list[IssueInfo]:
+        """The issues (not pull requests) carrying ``label``, newest first."""
+        repo = self._repository()
+
+        def fetch() -> list[IssueInfo]:
+            return [
+                IssueInfo(
+                    number=issue.number,
+                    title=issue.title or "",
+                    state=issue.state,
+                    labels=tuple(lab.name for lab in issue.labels),
+                    body=issue.body or "",
+                    html_url=issue.html_url,
+                )
+                for issue in repo.get_issues(state=state, labels=[label])
+                # A pull request is an issue too; its page is /pull/N. (Reading
+                # issue.pull_request would cost PyGithub one more request per issue.)
+                if "/pull/" not in issue.html_url
+            ]
+
+        return list(self._call(f"list the {label!r} issues of {self.full_name}", fetch))
 
     def close(self) -> None:
         self._gh.close()

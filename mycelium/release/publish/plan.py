@@ -48,6 +48,8 @@ class ReleaseOptions:
     tag_template: str = DEFAULT_TAG_TEMPLATE
     env: Mapping[str, str] | None = None  # None: os.environ
     today: date | None = None  # None: the maintainer's calendar day
+    accept_open_bugs: str | None = None  # a final release despite open Critical/High beta bugs
+    extra_assets: tuple[Path, ...] = ()  # uploaded too (invoke rc --publish: its report, SBOM)
     backoff: float = BACKOFF_S  # seconds; the HTTP retries and the upload retry back off so
 
 

@@ -71,6 +71,7 @@ from mycelium.release.publish.versions import (
     set_project_version,
 )
 from mycelium.release.qa.layout import MATRIX_NAME, contained
+from mycelium.release.rc.beta import fetch_triage
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -117,6 +118,7 @@ class _Run:
     notes: str = ""
     evidence: Evidence | None = None
     bench: GateResult | None = None
+    beta_note: str = ""  # the open beta bugs accepted with --accept-open-bugs, for the notes
     blocked: MyceliumError | None = None  # --dry-run: the first thing that would have stopped
 
     @property
@@ -230,6 +232,7 @@ def _preflight(run: _Run) -> None:
     _check_version(run)
     _check_remote(run, run.options.branch)
     _check_github(run, state.remote_url)
+    _check_beta(run)
 
 
 def _check_tags(run: _Run) -> None:
@@ -324,6 +327,39 @@ def _check_github(run: _Run, origin_url: str | None) -> None:
         )
         return
     run.rec.done(f"GitHub {access.full_name}: token from {run.token.source} may push")
+
+
+def _check_beta(run: _Run) -> None:
+    """A final version waits for its RCs' open Critical/High beta bugs, or a reason."""
+    if run.version.is_prerelease:
+        return
+    if run.client is None:
+        run.rec.left("beta bugs of the release candidates: not read (no GitHub access)")
+        return
+    try:
+        found = fetch_triage(run.client, run.version)
+    except GitHubError as exc:
+        run.stop(ReleaseError(f"cannot read the beta issues: {exc}"))
+        return
+    blockers = found.blockers
+    if not blockers:
+        run.rec.done(f"no open Critical/High beta bug of {run.version.semver}'s release candidates")
+        return
+    listed = ", ".join(f"#{i.number} ({i.severity}, {i.platform})" for i in blockers[:10])
+    reason = run.options.accept_open_bugs
+    if reason:
+        run.rec.warn(f"released with {len(blockers)} open Critical/High beta bug(s): {listed}")
+        run.beta_note = (
+            f"- released with {len(blockers)} open Critical/High beta bug(s) "
+            f"({', '.join(f'#{i.number}' for i in blockers)}): {reason}"
+        )
+        return
+    run.stop(
+        ReleaseError(
+            f"{len(blockers)} Critical/High beta bug(s) of the release candidates are open: "
+            f"{listed}; fix them, or pass --accept-open-bugs REASON (it goes in the notes)"
+        )
+    )
 
 
 # -- prepare: bump, changelog, commit, build, check, install ----------------------------------
@@ -524,6 +560,8 @@ def _notes(run: _Run, qa: GateResult, bench: GateResult, evidence: Evidence) -> 
         elif gate.passed:
             count = sum(line.startswith("✔") for line in gate.lines)
             gates.append(f"- {gate.name} passed on this wheel ({count} reports)")
+    if run.beta_note:
+        gates.append(run.beta_note)
     gates.append(f"- wheel sha256 `{run.artifacts.wheel_sha256}`")
     parts.append("### Verification\n\n" + "\n".join(gates))
     del evidence
@@ -644,6 +682,7 @@ def _assets(run: _Run) -> list[Path]:
     assert run.artifacts is not None  # noqa: S101 - set by _prepare
     artifacts = run.artifacts
     files = [artifacts.wheel, artifacts.sdist, artifacts.checksums]
+    files += [p for p in run.options.extra_assets if p.name not in {f.name for f in files}]
     evidence = run.evidence
     if evidence is not None:
         matrix = evidence.reports_dir / MATRIX_NAME

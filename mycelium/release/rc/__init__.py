@@ -1,0 +1,1 @@
+"""``invoke rc``: the release-candidate checklist, one small module per check."""
