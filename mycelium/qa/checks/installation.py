@@ -9,14 +9,6 @@ from importlib import metadata, resources
 from mycelium.qa.checklist import CheckFailedError, Details, QAContext, check
 
 SUPPORTED_PYTHONS = ((3, 11), (3, 12), (3, 13))
-CONSOLE_SCRIPTS = (
-    "mycelium-onboarding",
-    "mycelium-generate",
-    "mycelium-test",
-    "mycelium-configuration",
-    "mycelium-qa",
-    "mycelium-bench",
-)
 MAINTAINER_LIBRARIES = ("fabric", "paramiko", "github", "git", "invoke")
 
 
@@ -51,10 +43,21 @@ def version_matches_expected(ctx: QAContext) -> Details:
     return {"installed": installed, "expected": ctx.expect_version}
 
 
+def _scripts() -> tuple[str, ...]:
+    """Every console script the installed distribution declares: a new one is checked too."""
+    from mycelium.distribution import console_scripts  # noqa: PLC0415
+
+    names = console_scripts()
+    if not names:
+        raise CheckFailedError("the installed mycelium declares no console scripts")
+    return names
+
+
 @check("installation", timeout_s=90)
 def console_scripts_answer_help(ctx: QAContext) -> Details:
     problems = []
-    for name in CONSOLE_SCRIPTS:
+    scripts = _scripts()
+    for name in scripts:
         exe = ctx.console_script(name)
         proc = subprocess.run(
             [str(exe), "--help"], capture_output=True, text=True, timeout=30, check=False
@@ -64,7 +67,7 @@ def console_scripts_answer_help(ctx: QAContext) -> Details:
             problems.append(f"{name} --help exited {proc.returncode}: {last[0]}")
     if problems:
         raise CheckFailedError("; ".join(problems))
-    return {"scripts": list(CONSOLE_SCRIPTS)}
+    return {"scripts": list(scripts)}
 
 
 def _each_script(ctx: QAContext, *args: str) -> dict[str, subprocess.CompletedProcess[str]]:
@@ -77,8 +80,9 @@ def _each_script(ctx: QAContext, *args: str) -> dict[str, subprocess.CompletedPr
             timeout=30, check=False, stdin=subprocess.DEVNULL,
         )  # fmt: skip
 
+    scripts = _scripts()
     with ThreadPoolExecutor(max_workers=3) as pool:
-        return dict(zip(CONSOLE_SCRIPTS, pool.map(one, CONSOLE_SCRIPTS), strict=True))
+        return dict(zip(scripts, pool.map(one, scripts), strict=True))
 
 
 @check("installation", timeout_s=90)
@@ -113,7 +117,7 @@ def console_scripts_refuse_unknown_options(ctx: QAContext) -> Details:
             problems.append(f"{name} exited {proc.returncode}: {last[:120]}")
     if problems:
         raise CheckFailedError("; ".join(problems))
-    return {"scripts": len(CONSOLE_SCRIPTS)}
+    return {"scripts": len(_scripts())}
 
 
 @check("installation")
@@ -138,8 +142,9 @@ def package_data_present(_ctx: QAContext) -> Details:
 def no_maintainer_libraries_in_the_product(_ctx: QAContext) -> Details:
     probe = (
         "import pkgutil, sys, mycelium\n"
+        "from mycelium.distribution import is_maintainer_module\n"
         "for m in pkgutil.walk_packages(mycelium.__path__, 'mycelium.'):\n"
-        "    if not m.name.startswith('mycelium.release'):\n"
+        "    if not is_maintainer_module(m.name):\n"
         "        __import__(m.name)\n"
         "print(' '.join(sorted({n.split('.')[0] for n in sys.modules})))\n"
     )
@@ -147,7 +152,8 @@ def no_maintainer_libraries_in_the_product(_ctx: QAContext) -> Details:
         [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=False
     )
     if proc.returncode != 0:
-        raise CheckFailedError(f"importing the product failed: {proc.stderr.strip()[-300:]}")
+        last = " | ".join(proc.stderr.strip().splitlines()[-3:])
+        raise CheckFailedError(f"importing the product failed: {last[-600:]}")
     loaded = set(proc.stdout.split())
     leaked = sorted(loaded.intersection(MAINTAINER_LIBRARIES))
     if leaked:
