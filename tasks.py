@@ -222,6 +222,7 @@ def release(
     accept_open_bugs: str | None = None,
 ) -> None:
     """Release VERSION: prepare, pass the QA/bench gates, tag, push, publish on GitHub."""
+    version = _version_given("release", version)
     from mycelium.cli._app import setup_logging
     from mycelium.release.publish.command import ReleaseOptions, render
     from mycelium.release.publish.command import release as run
@@ -266,6 +267,7 @@ def rollback(
     c: Context, version: str, force: bool = False, repo: str | None = None, branch: str = "main"
 ) -> None:
     """Undo a release: delete the GitHub release and the tags, revert or reset the bump."""
+    version = _version_given("rollback", version)
     from mycelium.cli._app import setup_logging
     from mycelium.release.publish.command import RollbackOptions, render
     from mycelium.release.publish.command import rollback as run
@@ -455,6 +457,7 @@ def rc(
     tests: str = "tests",
 ) -> None:
     """Release candidate: run every checklist check, write rc_report.{json,md}."""
+    version = _version_given("rc", version)
     from mycelium.release.publish.command import ReleaseOptions, render
     from mycelium.release.rc.publish import publish_candidate
     from mycelium.release.rc.runner import RCOptions, render_text, run_rc
@@ -537,6 +540,7 @@ def docs_check(c: Context, no_run: bool = False) -> None:
 )
 def beta(c: Context, version: str, json: bool = False, repo: str | None = None) -> None:
     """Triage the beta feedback issues of VERSION by severity and platform."""
+    version = _version_given("beta", version)
     import json as json_module
     import os
 
@@ -551,6 +555,17 @@ def beta(c: Context, version: str, json: bool = False, repo: str | None = None) 
         print(json_module.dumps(as_json(result), indent=2))
     else:
         print(render_table(result))
+
+
+def _version_given(task_name: str, version: str) -> str:
+    """A positional VERSION takes the next word, even ``--help``: say how to ask for help."""
+    if version.startswith("-"):
+        raise Exit(
+            f"invoke {task_name}: {version!r} is not a version; give it first "
+            f"(`invoke {task_name} 1.0.0 ...`); help: `invoke --help {task_name}`",
+            code=2,
+        )
+    return version
 
 
 def _shown(path: Path) -> str:

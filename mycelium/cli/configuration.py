@@ -166,7 +166,11 @@ def _edit(store: ConfigStore, _: argparse.Namespace) -> int:
 
     def ask_again(error: ConfigError) -> bool:
         print(str(error), file=sys.stderr)
-        answer = sys.stdin.readline() if not sys.stdin.isatty() else input("Edit again? [Y/n] ")
+        if not sys.stdin.isatty():
+            line = sys.stdin.readline()
+            # End of input is no answer: abandon the edit rather than reopen the editor.
+            return bool(line) and line.strip().lower() in {"", "y", "yes"}
+        answer = input("Edit again? [Y/n] ")
         return answer.strip().lower() in {"", "y", "yes"}
 
     result = edit_config(store, editor=editor_command(), ask_again=ask_again)

@@ -192,6 +192,28 @@ def test_edit_of_an_invalid_change_offers_another_try_and_saves_nothing_on_no(
     assert user_file.read_bytes() == before
 
 
+def test_edit_without_an_answer_abandons_once_instead_of_reopening_the_editor(
+    mc: Run, tmp_path: Path, user_file: Path
+) -> None:
+    mc("init")
+    before = user_file.read_bytes()
+    rounds = tmp_path / "rounds"
+    editor = write_editor(
+        tmp_path,
+        "ed",
+        f"""\
+        with open({str(rounds)!r}, "a") as log:
+            log.write("x")
+        path.write_text(path.read_text().replace('port: 6379', 'port: 99999'))
+        """,
+    )
+    result = mc("edit", env={"EDITOR": editor}, stdin="")  # end of input: no answer
+    assert result.returncode == 1
+    assert rounds.read_text() == "x"  # the editor ran once
+    assert result.stderr.count("is not a valid port") == 1
+    assert user_file.read_bytes() == before
+
+
 def test_edit_again_lets_the_user_fix_the_mistake(mc: Run, tmp_path: Path) -> None:
     mc("init")
     # First round: a bad port; second round (the counter file exists): a good one.
