@@ -87,13 +87,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+MAX_TIMEOUT_MS = 60_000  # a probe that needs longer is not answering; beyond it, time_t overflows
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.json and not args.detect:
         parser.error("--json goes with --detect")
-    if args.timeout <= 0:
-        parser.error("--timeout must be a positive number of milliseconds")
+    if not 0 < args.timeout <= MAX_TIMEOUT_MS:
+        parser.error(
+            f"--timeout must be a number of milliseconds from 1 to {MAX_TIMEOUT_MS} (a minute)"
+        )
     setup_logging(args.verbose, args.quiet)
     event = None if args.detect else "wizard_completed"
     run(PROG, lambda: dispatch(args), telemetry=event, config=args.config)

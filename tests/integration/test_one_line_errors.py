@@ -139,6 +139,17 @@ def test_an_out_of_range_onboarding_port_is_a_usage_error_naming_the_flag(
     )
 
 
+@pytest.mark.parametrize("timeout", ["99999999999999999999", "0", "-1", "60001"])
+def test_an_out_of_range_probe_timeout_is_a_usage_error_not_an_overflow(
+    cli: Callable[..., Result], timeout: str
+) -> None:
+    line = one_line_error(cli("mycelium-onboarding", "--detect", "--timeout", timeout), 2)
+    assert line == (
+        "mycelium-onboarding: error: --timeout must be a number of milliseconds from 1 to "
+        "60000 (a minute)"
+    )
+
+
 @pytest.mark.parametrize(
     ("docker_host", "why"),
     [
