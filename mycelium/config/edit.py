@@ -89,7 +89,7 @@ def edit_config(
                 f"the editor exited with status {returncode}; {store.path} is unchanged "
                 f"(your edit is kept in {copy})",
             )
-        text = copy.read_text(encoding="utf-8")
+        text = _read_edit(copy, store.path)
         if text == original and store.exists():
             shutil.rmtree(workdir, ignore_errors=True)
             return EditResult(EditOutcome.UNCHANGED, f"no changes; {store.path} is unchanged")
@@ -102,12 +102,42 @@ def edit_config(
                 EditOutcome.ABORTED,
                 f"{store.path} is unchanged; your edit is kept in {copy}",
             )
-        store.save_text(text, loaded.config, expected_previous=original if store.exists() else None)
+        try:
+            store.save_text(
+                text, loaded.config, expected_previous=original if store.exists() else None
+            )
+        except ConfigError as exc:
+            # Another writer changed the file meanwhile: the user's edit is not lost.
+            raise ConfigError(f"{exc}; your edit is kept in {copy}") from None
         shutil.rmtree(workdir, ignore_errors=True)
         return EditResult(EditOutcome.SAVED, f"saved {store.path}")
     return EditResult(
         EditOutcome.ABORTED, f"gave up after {MAX_ROUNDS} attempts; your edit is kept in {copy}"
     )
+
+
+def _read_edit(copy: Path, target: Path) -> str:
+    """The edited copy as text, or a ``UserError`` saying what the editor left instead."""
+    from mycelium.fileio import read_regular_file  # noqa: PLC0415
+
+    unchanged = f"{target} is unchanged"
+    try:
+        raw = read_regular_file(copy)
+    except OSError as exc:
+        raise UserError(
+            f"{copy}: the editor left something that is not a text file ({exc.strerror or exc}); "
+            f"{unchanged}"
+        ) from None
+    if raw is None:
+        raise UserError(f"the editor removed {copy} instead of saving it; {unchanged}")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise UserError(
+            f"{copy}: not UTF-8 text (byte {exc.start} is {raw[exc.start]:#04x}); save it as "
+            f"UTF-8 and run `mycelium-configuration edit` again; {unchanged}, your edit is "
+            f"kept in {copy}"
+        ) from None
 
 
 def _clip(text: str, limit: int = 80) -> str:

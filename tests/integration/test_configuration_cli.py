@@ -214,6 +214,27 @@ def test_edit_without_an_answer_abandons_once_instead_of_reopening_the_editor(
     assert user_file.read_bytes() == before
 
 
+@pytest.mark.parametrize(
+    ("action", "message"),
+    [
+        ("path.write_bytes(b'project_name: caf\\xe9\\n')", "not UTF-8 text (byte 17 is 0xe9)"),
+        ("path.unlink()", "the editor removed "),
+    ],
+)
+def test_what_an_editor_leaves_instead_of_text_is_one_line_and_saves_nothing(
+    mc: Run, tmp_path: Path, user_file: Path, action: str, message: str
+) -> None:
+    mc("init")
+    before = user_file.read_bytes()
+    result = mc("edit", env={"EDITOR": write_editor(tmp_path, "ed", action + "\n")})
+    assert result.returncode == 1
+    assert message in result.stderr
+    assert f"{user_file} is unchanged" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert user_file.read_bytes() == before
+
+
 def test_edit_again_lets_the_user_fix_the_mistake(mc: Run, tmp_path: Path) -> None:
     mc("init")
     # First round: a bad port; second round (the counter file exists): a good one.
