@@ -193,8 +193,7 @@ class ContainerTransport:
         finally:
             with self._lock:
                 pid = self._running.pop(exec_id, None)
-            with contextlib.suppress(OSError):
-                sock.close()
+            _close_stream(sock)
         stderr = _PID_LINE.sub(b"", stderr, count=1)
         out, err = stdout.decode(errors="replace"), stderr.decode(errors="replace")
         if self._interrupted:
@@ -398,6 +397,14 @@ class ContainerTransport:
             )
         else:
             log.debug("%s: removed container %s", self.name, container.name)
+
+
+def _close_stream(sock: Any) -> None:
+    """Close an exec's hijacked connection: the socket, not only its file wrapper."""
+    for item in (sock, getattr(sock, "_sock", None)):
+        if item is not None:
+            with contextlib.suppress(OSError):
+                item.close()
 
 
 @contextlib.contextmanager
