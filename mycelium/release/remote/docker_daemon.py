@@ -9,6 +9,7 @@ refuses the user is one line naming the socket and the fix.
 from __future__ import annotations
 
 import os
+import socket
 from typing import TYPE_CHECKING, Any, Final
 
 import docker
@@ -51,12 +52,27 @@ def where(params: Mapping[str, Any]) -> str:
 
 def open_client(params: Mapping[str, Any], timeout: float) -> docker.DockerClient:
     """A client whose daemon answered, or ``TransportError`` naming the socket and the fix."""
+    address = where(params)
+    if address.startswith("unix://"):
+        _knock(address, timeout)
     try:
         client = docker.DockerClient(**params, timeout=max(1, round(timeout)))
         client.ping()
     except (DockerException, requests.RequestException) as exc:
         raise describe_daemon_error(exc, where(params), timeout) from None
     return client
+
+
+def _knock(address: str, timeout: float) -> None:
+    """Connect to a unix socket and hang up: the SDK leaks the socket of a failed connect."""
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    sock.settimeout(timeout)
+    try:
+        sock.connect(address.removeprefix("unix://"))
+    except OSError as exc:
+        raise describe_daemon_error(exc, address, timeout) from None
+    finally:
+        sock.close()
 
 
 def describe_daemon_error(exc: BaseException, address: str, timeout: float) -> TransportError:
