@@ -84,7 +84,7 @@ class ContainerTransport:
         self._transfer_timeout = options.transfer_timeout
         self._lock = threading.Lock()
         self._running: dict[str, int | None] = {}  # exec id → pid in the container
-        self._interrupted = False
+        self._interrupted: set[str] = set()  # exec ids Ctrl-C stopped
         self._owner: tuple[str, str] | None = None  # uid, gid of ansible_user
         params = daemon_params()
         self._where = where(params)
@@ -196,7 +196,7 @@ class ContainerTransport:
             _close_stream(sock)
         stderr = _PID_LINE.sub(b"", stderr, count=1)
         out, err = stdout.decode(errors="replace"), stderr.decode(errors="replace")
-        if self._interrupted:
+        if exec_id in self._interrupted:
             self._kill(pid)
             return CommandResult(130, out, err + "\ninterrupted")
         if not finished:
@@ -215,7 +215,7 @@ class ContainerTransport:
         streams = {_STDOUT: bytearray(), _STDERR: bytearray()}
         while True:
             remaining = deadline - time.monotonic()
-            if remaining <= 0 or self._interrupted:
+            if remaining <= 0 or exec_id in self._interrupted:
                 return bytes(streams[_STDOUT]), bytes(streams[_STDERR]), False
             ready, _, _ = select.select([raw], [], [], min(remaining, 0.5))
             if not ready:
@@ -292,9 +292,10 @@ class ContainerTransport:
         return TransportError(FailureKind.CONNECTION_LOST, f"connection lost: {lost}")
 
     def interrupt(self) -> None:
-        """Ctrl-C: every command running now is killed and returns at once."""
-        self._interrupted = True
+        """Ctrl-C: every command running now is killed and returns at once (the clean-up
+        commands that follow run as usual)."""
         with self._lock:
+            self._interrupted.update(self._running)
             pids = list(self._running.values())
         for pid in pids:
             self._kill(pid)
