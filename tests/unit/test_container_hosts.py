@@ -14,7 +14,10 @@ from docker.context import Context
 from mycelium.errors import InventoryError
 from mycelium.qa.report import PlatformInfo
 from mycelium.release.fleet.inventory import load_inventory
+from mycelium.release.qa import host as host_module
 from mycelium.release.qa.cells import STATE_FOR_FAILURE, Cell, CellState, exit_code_for
+from mycelium.release.qa.host import qa_on_host
+from mycelium.release.qa.progress import HostObserver
 from mycelium.release.qa.render import render_host_list, table
 from mycelium.release.remote.container import container_name_for
 from mycelium.release.remote.docker_daemon import (
@@ -23,10 +26,15 @@ from mycelium.release.remote.docker_daemon import (
     open_client,
     where,
 )
-from mycelium.release.remote.transport import FailureKind, TransportError
+from mycelium.release.remote.fanout import StopSignal
+from mycelium.release.remote.transport import CommandResult, FailureKind, TransportError
+from tests.unit.fake_transport import FakeTransport
+from tests.unit.test_qa_host import settings
 
 if TYPE_CHECKING:
     from pathlib import Path
+
+    from mycelium.release.fleet.inventory import Host
 
 DEBIAN = PlatformInfo(os="Linux", os_version="12", distro="debian", python_version="3.11.2",
                       architecture="x86_64", wsl=False, container=True)  # fmt: skip
@@ -226,3 +234,46 @@ def test_a_daemon_that_refuses_the_user_is_an_auth_row() -> None:
         "the Docker daemon at unix:///var/run/docker.sock refused this user (permission denied)"
     )
     assert "docker group" in str(failure)
+
+
+def container_host(tmp_path: Path) -> Host:
+    path = load(
+        tmp_path,
+        """\
+        all:
+          hosts:
+            c: {ansible_connection: docker, mycelium_image: "debian:12"}
+        """,
+    )
+    return load_inventory(path).hosts["c"]
+
+
+def test_ctrl_c_interrupts_a_container_hosts_transport_and_its_cell_says_container(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stop = StopSignal()
+
+    def uname(_command: str) -> CommandResult:
+        stop.stop()  # Ctrl-C arrives while this step runs
+        return CommandResult(0, "Linux", "")
+
+    transport = FakeTransport("c", answers=[("uname", uname)])
+    monkeypatch.setattr(host_module, "open_transport", lambda _host, _options: transport)
+    host = container_host(tmp_path)
+    [cell] = qa_on_host(host, host.pythons, settings(tmp_path), HostObserver(), stop)
+    assert (cell.state, cell.container) == (CellState.INTERRUPTED, True)
+    assert transport.interrupted
+    assert transport.closed
+
+
+def test_an_image_the_daemon_lacks_is_the_rows_state(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def missing(_host: Host, _options: object) -> FakeTransport:
+        raise TransportError(FailureKind.IMAGE, "pull it with `docker pull debian:12`")
+
+    monkeypatch.setattr(host_module, "open_transport", missing)
+    host = container_host(tmp_path)
+    [cell] = qa_on_host(host, host.pythons, settings(tmp_path), HostObserver(), StopSignal())
+    assert (cell.state, cell.container) == (CellState.IMAGE, True)
+    assert cell.message == "pull it with `docker pull debian:12`"
