@@ -15,4 +15,5 @@ def current_platform() -> PlatformInfo:
         python_version=found.python_version,
         architecture=found.architecture,
         wsl=found.wsl,
+        container=found.in_container,
     )

@@ -58,6 +58,7 @@ class PlatformInfo(_Model):
     python_version: Label
     architecture: Label
     wsl: bool
+    container: bool = False  # ran in a container: the distro is the image's, not the kernel's
 
 
 class CheckResult(_Model):

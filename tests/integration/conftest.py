@@ -11,11 +11,13 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import docker
 import pytest
 
 from mycelium.qa.resources import SilentListener
 from mycelium.release.dev.build import BuildResult, build
 from tests.integration.docker_daemon import DockerDaemon
+from tests.integration.docker_image import IMAGE, build_rootfs
 from tests.integration.qa_runs import ROOT
 from tests.integration.servers import (
     PostgresServer,
@@ -117,6 +119,21 @@ def docker_daemon() -> Iterator[DockerDaemon]:
         yield daemon
     finally:
         daemon.stop()
+        remove_workdir(workdir)
+
+
+@pytest.fixture(scope="session")
+def debian_image(docker_daemon: DockerDaemon) -> Iterator[str]:
+    """``mycelium-test/debian:12`` (python3, python3-venv) in the test daemon, built once."""
+    workdir = new_workdir("rootfs")
+    client = docker.DockerClient(base_url=docker_daemon.url, timeout=600)
+    try:
+        tarball = build_rootfs(workdir)
+        repository, tag = IMAGE.split(":")
+        client.api.import_image_from_file(str(tarball), repository=repository, tag=tag)
+        yield IMAGE
+    finally:
+        client.close()
         remove_workdir(workdir)
 
 

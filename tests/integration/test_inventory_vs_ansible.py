@@ -17,6 +17,7 @@ from mycelium.release.fleet.patterns import select_hosts
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "inventories"
 LAB = DATA / "lab.yml"
+CONTAINERS = DATA / "containers.yml"
 REPO_INVENTORY = Path(__file__).resolve().parents[2] / "inventory" / "hosts.yml"
 
 PATTERNS = [
@@ -52,7 +53,9 @@ def test_a_pattern_selects_what_ansible_selects(pattern: str) -> None:
     assert ours == ansible_selection(LAB, pattern)
 
 
-@pytest.mark.parametrize("inventory", [LAB, REPO_INVENTORY], ids=["lab", "repository"])
+@pytest.mark.parametrize(
+    "inventory", [LAB, REPO_INVENTORY, CONTAINERS], ids=["lab", "repository", "containers"]
+)
 def test_host_variables_follow_ansibles_precedence(inventory: Path) -> None:
     listed = json.loads(ansible("ansible-inventory", "-i", str(inventory), "--list"))
     expected = listed["_meta"]["hostvars"]

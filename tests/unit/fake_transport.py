@@ -28,6 +28,7 @@ class FakeTransport:
     files: dict[str, bytes] = field(default_factory=dict)
     commands: list[str] = field(default_factory=list)
     closed: bool = False
+    interrupted: bool = False
 
     def run(self, command: str, *, timeout: float) -> CommandResult:  # noqa: ARG002
         self.commands.append(command)
@@ -46,6 +47,9 @@ class FakeTransport:
             raise FileNotFoundError(remote)
         local.parent.mkdir(parents=True, exist_ok=True)
         local.write_bytes(self.files[remote])
+
+    def interrupt(self) -> None:
+        self.interrupted = True
 
     def close(self) -> None:
         self.closed = True

@@ -46,6 +46,8 @@ TEST_TOOLS: Final = (
     ),
     SystemTool("openssh", ("sshd", "ssh", "ssh-keygen"), apt=("openssh-server", "openssh-client")),
     SystemTool("docker", ("dockerd",), apt=("docker.io",), brew=()),
+    # Builds the Debian 12 image of the container-host tests (no registry is reachable).
+    SystemTool("debootstrap", ("debootstrap",), apt=("debootstrap",), brew=()),
     SystemTool(
         "docker-compose", ("docker-compose",), apt=("docker-compose",), brew=("docker-compose",)
     ),

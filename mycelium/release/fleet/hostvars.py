@@ -29,6 +29,10 @@ DEFAULT_PYTHONS: Final = ("python3",)
 _COMPONENT: Final = re.compile(HOST_ALIAS_PATTERN)
 # Interpreters and work directories reach the host's shell: plain path characters only.
 _PATH: Final = re.compile(r"^[A-Za-z0-9._/+~-]{1,256}$")
+# A Docker image reference (registry/name:tag or @sha256:...) and a network name: what
+# the Docker API takes, nothing a shell or a path could read differently.
+_IMAGE: Final = re.compile(r"^[a-z0-9][a-z0-9._/:@-]{0,254}$", re.IGNORECASE)
+_NETWORK: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
 _TRUE: Final = frozenset({"true", "yes", "on", "1", "y"})
 _FALSE: Final = frozenset({"false", "no", "off", "0", "n"})
 
@@ -79,6 +83,8 @@ class HostVars(BaseModel):
     mycelium_env: dict[str, str] = Field(default_factory=dict)
     mycelium_qa_args: str = ""
     mycelium_bench_args: str = ""  # extra arguments for mycelium-bench (playbooks/bench.yml)
+    mycelium_image: str | None = None  # container hosts: a fresh container of it per run
+    mycelium_network: str = "none"  # container hosts with mycelium_image: the Docker network
 
     @field_validator("mycelium_required", "mycelium_accept_new_host_keys", "mycelium_keep",
                      mode="before")  # fmt: skip
@@ -117,6 +123,26 @@ class HostVars(BaseModel):
             raise ValueError(
                 "must be an absolute, normalised directory below / of plain path characters "
                 "(for example /tmp/mycelium-qa)"
+            )
+        return value
+
+    @field_validator("mycelium_image")
+    @classmethod
+    def _image(cls, value: str | None) -> str | None:
+        if value is not None and (not _IMAGE.match(value) or ".." in value or "//" in value):
+            raise ValueError(
+                f"{value[:60]!r} is not a Docker image reference; write it as `docker pull` "
+                "takes it, for example ubuntu:24.04"
+            )
+        return value
+
+    @field_validator("mycelium_network")
+    @classmethod
+    def _network(cls, value: str) -> str:
+        if not _NETWORK.match(value):
+            raise ValueError(
+                f"{value[:60]!r} is not a Docker network name; use none (the default), bridge "
+                "or the name of a network from `docker network ls`"
             )
         return value
 

@@ -6,11 +6,17 @@ group is in ``ungrouped``. A host's variables are merged as Ansible does with it
 (ties by ``ansible_group_priority``, then by name), then the host's own variables.
 
 Everything is keyed by the inventory alias, never by the address it connects to.
+
+Container hosts (``ansible_connection: community.docker.docker``, or Ansible's short
+``docker``) share the machine's kernel, so ``mycelium_required`` makes one required only
+when it is set on the host itself or on a group of container hosts only: a
+``mycelium_required`` meant for the real machines never makes a container stand in for one.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
@@ -32,8 +38,14 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("mycelium")
 
+# Docker's own rule for container names; users as `docker exec --user` takes them.
+CONTAINER_NAME: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
+CONTAINER_USER: Final = re.compile(
+    r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,63})?$"
+)
 GROUP_KEYS: Final = frozenset({"hosts", "children", "vars"})
-CONNECTIONS: Final = frozenset({"local", "ssh", "paramiko", "smart"})
+CONTAINER_CONNECTIONS: Final = frozenset({"community.docker.docker", "docker"})
+CONNECTIONS: Final = frozenset({"local", "ssh", "paramiko", "smart", *CONTAINER_CONNECTIONS})
 
 
 @dataclass
@@ -53,6 +65,8 @@ class Host:
     vars: Mapping[str, Any]
     groups: tuple[str, ...]
     settings: HostVars = field(default_factory=HostVars)
+    # A container host's mycelium_required comes from itself or a group of containers only.
+    required_for_container: bool = False
 
     @property
     def address(self) -> str:
@@ -77,6 +91,15 @@ class Host:
         return self.vars.get("ansible_connection") == "local"
 
     @property
+    def is_container(self) -> bool:
+        return self.vars.get("ansible_connection") in CONTAINER_CONNECTIONS
+
+    @property
+    def image(self) -> str | None:
+        """``mycelium_image``: start a fresh container of it for the run (container hosts)."""
+        return self.settings.mycelium_image
+
+    @property
     def pythons(self) -> tuple[str, ...]:
         if self.settings.mycelium_pythons:
             return self.settings.mycelium_pythons
@@ -87,6 +110,8 @@ class Host:
 
     @property
     def required(self) -> bool:
+        if self.is_container and not self.required_for_container:
+            return False
         return self.settings.mycelium_required
 
     @property
@@ -226,7 +251,7 @@ class _Builder:
         all_group.hosts = []
         depth = {name: self._depth(name) for name in self.groups}
         priority = {name: self._priority(name) for name in self.groups}
-        hosts: dict[str, Host] = {}
+        merged_of: dict[str, tuple[dict[str, Any], list[str]]] = {}
         for name in self.host_vars:
             member_of = self._groups_of(name)
             ordered = sorted(member_of, key=lambda g: (depth[g], priority[g], g))
@@ -239,11 +264,50 @@ class _Builder:
                     if k != "ansible_group_priority"
                 )
             merged.update(self.host_vars[name])
+            merged_of[name] = (merged, ordered)
+        containers = {
+            name
+            for name, (merged, _) in merged_of.items()
+            if merged.get("ansible_connection") in CONTAINER_CONNECTIONS
+        }
+        hosts: dict[str, Host] = {}
+        for name, (merged, ordered) in merged_of.items():
             settings = parse_hostvars(self.path, name, merged)
-            hosts[name] = Host(name=name, vars=merged, groups=tuple(ordered), settings=settings)
+            hosts[name] = Host(
+                name=name,
+                vars=merged,
+                groups=tuple(ordered),
+                settings=settings,
+                required_for_container=self._required_by_containers(name, ordered, containers),
+            )
             _check_host(self.path, hosts[name])
         _warn_on_shared_endpoints(hosts)
         return Inventory(path=self.path, groups=dict(self.groups), hosts=hosts)
+
+    def _required_by_containers(self, host: str, ordered: list[str], containers: set[str]) -> bool:
+        """Whether the ``mycelium_required`` that wins for ``host`` is set on the host itself
+        or on a group whose every host is a container."""
+        if "mycelium_required" in self.host_vars[host]:
+            return True
+        for group in reversed(ordered):
+            if "mycelium_required" in self.groups[group].vars:
+                members = self._members(group)
+                return bool(members) and members <= containers
+        return False
+
+    def _members(self, group: str) -> set[str]:
+        found: set[str] = set()
+        stack, seen = [group], set()
+        while stack:
+            name = stack.pop()
+            if name in seen:
+                continue
+            seen.add(name)
+            found.update(self.groups[name].hosts)
+            stack.extend(self.groups[name].children)
+        if group == "all":
+            found |= set(self.host_vars)
+        return found
 
     def _priority(self, group: str) -> int:
         value = self.groups[group].vars.get("ansible_group_priority", 1)
@@ -299,7 +363,15 @@ def _check_host(path: Path, host: Host) -> None:
     connection = host.vars.get("ansible_connection", "ssh")
     if connection not in CONNECTIONS:
         raise InventoryError(
-            f"{where}: ansible_connection: {connection!r} is not supported; use local or ssh"
+            f"{where}: ansible_connection: {str(connection)[:60]!r} is not supported; use "
+            "local, ssh or community.docker.docker"
+        )
+    if host.is_container:
+        _check_container(where, host)
+    elif host.image is not None:
+        raise InventoryError(
+            f"{where}: mycelium_image: only container hosts start an image; add "
+            "`ansible_connection: community.docker.docker` or remove mycelium_image"
         )
     unsafe = [p for p in host.pythons if not is_interpreter(p)]
     if unsafe:
@@ -315,10 +387,26 @@ def _check_host(path: Path, host: Host) -> None:
         )
 
 
+def _check_container(where: str, host: Host) -> None:
+    """The container's name is an argument of Docker's API: one plain Docker name."""
+    name = host.vars.get("ansible_host", host.name)
+    if not isinstance(name, str) or not CONTAINER_NAME.match(name):
+        raise InventoryError(
+            f"{where}: ansible_host: {str(name)[:60]!r} is not a container name (letters, "
+            "digits and _ . - only, as `docker ps` shows it)"
+        )
+    user = host.vars.get("ansible_user")
+    if user is not None and not CONTAINER_USER.match(str(user)):
+        raise InventoryError(
+            f"{where}: ansible_user: {str(user)[:60]!r} is not a user name or uid[:gid] for "
+            "`docker exec --user`"
+        )
+
+
 def _warn_on_shared_endpoints(hosts: Mapping[str, Host]) -> None:
     seen: dict[tuple[str, int, str | None], str] = {}
     for host in hosts.values():
-        if host.is_local:
+        if host.is_local or host.image is not None:  # a fresh container per run is its own
             continue
         other = seen.setdefault(host.endpoint(), host.name)
         if other != host.name:

@@ -32,6 +32,7 @@ class CellState(StrEnum):
     INTERRUPTED = "interrupted"  # Ctrl-C before the cell finished
     ABSENT = "absent"  # no such interpreter, and --allow-missing said that is fine
     MISSING = "missing"  # a required cell the run did not produce
+    IMAGE = "image"  # a container host's image is not on this machine: nothing ran (exit 4)
 
 
 STATE_FOR_FAILURE: Final[dict[FailureKind, CellState]] = {
@@ -40,8 +41,12 @@ STATE_FOR_FAILURE: Final[dict[FailureKind, CellState]] = {
     FailureKind.HOSTKEY: CellState.HOSTKEY,
     FailureKind.TIMEOUT: CellState.TIMEOUT,
     FailureKind.CONNECTION_LOST: CellState.UNREACHABLE,
+    FailureKind.IMAGE: CellState.IMAGE,
 }
-UNREACHABLE_STATES: Final = frozenset({CellState.UNREACHABLE, CellState.AUTH, CellState.HOSTKEY})
+# The host never ran a step: Ansible's exit 4 ("unreachable"), unless a failure elsewhere wins.
+UNREACHABLE_STATES: Final = frozenset(
+    {CellState.UNREACHABLE, CellState.AUTH, CellState.HOSTKEY, CellState.IMAGE}
+)
 GREEN_STATES: Final = frozenset({CellState.PASS, CellState.ABSENT})
 
 
@@ -56,6 +61,7 @@ class Cell:
     failing: tuple[str, ...] = ()
     platform: PlatformInfo | None = None
     required: bool = False
+    container: bool = False  # the inventory runs this host in a container
 
     @property
     def text(self) -> str:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from packaging.utils import InvalidWheelFilename, parse_wheel_filename
@@ -234,7 +234,10 @@ def run_on_hosts(
         labels = [
             report_path(settings.reports_dir, host.name, p).parent.name for p in pythons[host.name]
         ]
-        cells += cells_of(host.name, labels, state, message, required=host.required)
+        cells += [
+            replace(c, container=host.is_container)
+            for c in cells_of(host.name, labels, state, message, required=host.required)
+        ]
     return cells, group.interrupted
 
 

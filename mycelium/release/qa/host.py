@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import posixpath
 import shlex
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from mycelium.errors import PlaybookError, ReleaseError
@@ -92,6 +92,8 @@ def qa_on_host(
         log.debug("%s: unexpected failure", host.name, exc_info=True)
         cells = cells_of(host.name, labels, CellState.ERROR, f"{type(exc).__name__}: {exc}",
                          required=host.required)  # fmt: skip
+    if host.is_container:  # the matrix says so even when no report came back
+        cells = [replace(c, container=True) for c in cells]
     ending = ", ".join(
         f"{c.python}: {c.text}" + (f" ({c.message})" if c.message else "") for c in cells
     )
@@ -126,6 +128,8 @@ def _run_host(
         transport = open_transport(host, settings.ssh)
     except TransportError as failure:
         return every(STATE_FOR_FAILURE[failure.kind], str(failure))
+    # Ctrl-C: the transport stops what runs now (a container's commands), besides _kill_run.
+    stop.on_stop((host.name, "transport"), transport.interrupt)
     try:
         variables = _variables(host, pythons, settings)
         if settings.wheelhouse is not None:
@@ -143,6 +147,7 @@ def _run_host(
     except TransportError as failure:
         return every(STATE_FOR_FAILURE[failure.kind], str(failure))
     finally:
+        stop.clear_action((host.name, "transport"))
         transport.close()
 
 

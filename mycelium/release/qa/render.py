@@ -56,11 +56,15 @@ def _columns(cells: Sequence[Cell]) -> list[str]:
 
 def _row_label(host: str, cells: Sequence[Cell]) -> str:
     platform = next((c.platform for c in cells if c.platform is not None), None)
+    # A container shares the machine's kernel: its row must never pass for a real machine.
+    container = any(c.container for c in cells) or (platform is not None and platform.container)
     if platform is None:
-        return host
+        return f"{host} (container)" if container else host
     name = platform.distro or platform.os
     if platform.wsl:
         name = f"wsl2 {name}"
+    if container:
+        name = f"container {name}"
     return f"{host} ({name} {platform.os_version}, {platform.architecture})"
 
 
@@ -127,7 +131,14 @@ def render_host_list(hosts: Sequence[Host]) -> str:
     lines = []
     for host in hosts:
         user = f"{host.user}@" if host.user else ""
-        where = "local" if host.is_local else f"{user}{host.address}:{host.port}"
+        if host.is_local:
+            where = "local"
+        elif host.image is not None:
+            where = f"fresh container of {host.image}"
+        elif host.is_container:
+            where = f"container {user}{host.address}"
+        else:
+            where = f"{user}{host.address}:{host.port}"
         lines.append(plain(f"{host.name}  {where}  pythons: {', '.join(host.pythons)}"))
     return "\n".join(lines)
 

@@ -37,6 +37,7 @@ class SummaryCell(BaseModel):
     failing: tuple[str, ...] = ()
     platform: PlatformInfo | None = None
     required: bool = False
+    container: bool = False
 
     @field_validator("host", "python")
     @classmethod

@@ -43,6 +43,28 @@ class Target:
     python: str  # "3.12.3": the full version, so markers like python_full_version hold
     platforms: tuple[str, ...]  # pip --platform values, most specific first
 
+    def marker_environment(self) -> dict[str, str]:
+        """PEP 508 marker values of the host's interpreter: pip's ``--python-version`` and
+        ``--platform`` choose wheels, but markers it still reads from *this* interpreter."""
+        first = self.platforms[0] if self.platforms else ""
+        darwin = first.startswith("macosx_")
+        if first.startswith(("macosx_", "manylinux_")):
+            machine = first.split("_", 3)[-1]  # macosx_14_0_arm64, manylinux_2_36_x86_64
+        else:
+            machine = first.split("_", 1)[-1]  # linux_x86_64, manylinux2014_aarch64
+        major_minor = ".".join(self.python.split(".")[:2])
+        return {
+            "python_version": major_minor,
+            "python_full_version": self.python,
+            "implementation_name": "cpython",
+            "implementation_version": self.python,
+            "platform_python_implementation": "CPython",
+            "os_name": "posix",
+            "sys_platform": "darwin" if darwin else "linux",
+            "platform_system": "Darwin" if darwin else "Linux",
+            "platform_machine": machine,
+        }
+
     @property
     def key(self) -> str:
         digest = hashlib.sha256("|".join((self.python, *self.platforms)).encode()).hexdigest()
@@ -138,13 +160,22 @@ class WheelhouseBuilder:
             self._requirements.write_text(proc.stdout, encoding="utf-8")
         return self._requirements
 
+    def _requirements_for(self, target: Target) -> Path:
+        """The locked requirements whose markers hold on ``target``, without their markers."""
+        lines = requirements_for(
+            self._requirements_file().read_text(encoding="utf-8"), target.marker_environment()
+        )
+        path = self.out_dir / f"requirements-{target.key}.txt"
+        path.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
+        return path
+
     def _download(self, target: Target, dest: Path) -> None:
         platforms = [arg for tag in target.platforms for arg in ("--platform", tag)]
         command = [
             self.uv, "run", "--no-project", "--with", "pip", "python", "-m", "pip", "download",
             "--quiet", "--disable-pip-version-check", "--only-binary=:all:", "--no-deps",
             "--python-version", target.python, "--implementation", "cp", *platforms,
-            "--dest", str(dest), "-r", str(self._requirements_file()),
+            "--dest", str(dest), "-r", str(self._requirements_for(target)),
         ]  # fmt: skip
         proc = subprocess.run(command, capture_output=True, text=True, timeout=900, check=False)
         if proc.returncode != 0:
@@ -152,3 +183,25 @@ class WheelhouseBuilder:
             raise ReleaseError(
                 f"--offline: downloading wheels for Python {target.python} failed: {tail}"
             )
+
+
+def requirements_for(text: str, environment: dict[str, str]) -> list[str]:
+    """The requirement lines of ``text`` (``uv export``) that apply in ``environment``."""
+    from packaging.requirements import InvalidRequirement, Requirement  # noqa: PLC0415
+
+    kept = []
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line or line.startswith(("#", "-")):
+            continue
+        try:
+            requirement = Requirement(line)
+        except InvalidRequirement as exc:
+            raise ReleaseError(
+                f"--offline: cannot read the locked requirement {line!r}: {exc}"
+            ) from None
+        if requirement.marker is not None and not requirement.marker.evaluate(environment):
+            continue
+        requirement.marker = None
+        kept.append(str(requirement))
+    return kept

@@ -1,4 +1,7 @@
-"""The transport an inventory host asks for: local, or SSH (Fabric only when SSH is used)."""
+"""The transport an inventory host asks for: local, SSH or a container.
+
+Fabric and the Docker SDK are imported only when a host uses them.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +18,10 @@ def open_transport(host: Host, options: SSHOptions) -> Transport:
     """An open transport to ``host``, or ``TransportError`` saying why not."""
     if host.is_local:
         return LocalTransport(host.name)
+    if host.is_container:
+        from mycelium.release.remote.container import ContainerTransport  # noqa: PLC0415 - the Docker SDK only when used
+
+        return ContainerTransport(host, options)
     from mycelium.release.remote.ssh import SSHTransport  # noqa: PLC0415 - Fabric costs ~0.3 s
 
     return SSHTransport(host, options)

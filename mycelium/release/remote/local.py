@@ -42,5 +42,8 @@ class LocalTransport:
         local.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(remote, local)
 
+    def interrupt(self) -> None:
+        pass  # the caller stops the run directory's processes with pkill
+
     def close(self) -> None:
         pass

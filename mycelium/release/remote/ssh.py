@@ -279,6 +279,9 @@ class SSHTransport:
         except (paramiko.SSHException, EOFError) as exc:
             raise TransportError(FailureKind.CONNECTION_LOST, f"connection lost: {exc}") from None
 
+    def interrupt(self) -> None:
+        pass  # the caller stops the run directory's processes with pkill over this connection
+
     def close(self) -> None:
         if self._sftp is not None:
             with contextlib.suppress(OSError, paramiko.SSHException, EOFError):

@@ -30,6 +30,7 @@ class FailureKind(StrEnum):
     HOSTKEY = "hostkey"  # unknown or changed host key
     TIMEOUT = "timeout"  # a command or transfer past its time
     CONNECTION_LOST = "connection-lost"  # the host went away mid-run
+    IMAGE = "image"  # a container host's image is not on the Docker daemon
 
 
 class TransportError(RemoteError):
@@ -63,6 +64,11 @@ class Transport(Protocol):
     def run(self, command: str, *, timeout: float) -> CommandResult: ...
     def put(self, local: Path, remote: str) -> None: ...
     def get(self, remote: str, local: Path) -> None: ...
+    def interrupt(self) -> None:
+        """Ctrl-C, from another thread: stop what runs now, if this transport can (the
+        playbook's run directory is stopped by the caller either way)."""
+        ...
+
     def close(self) -> None: ...
 
 
