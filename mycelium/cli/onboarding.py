@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     import argparse
 
     from mycelium.config import ConfigStore, MyceliumConfig
+    from mycelium.config.quick_read import ScanSettings
     from mycelium.detection import InfraDetector, Targets
     from mycelium.wizard.questions import Answer
 
@@ -109,37 +110,68 @@ def dispatch(args: argparse.Namespace) -> int:
     # a configuration is read or the wizard builds one.
     from mycelium.config.paths import resolve
     from mycelium.config.store import ConfigStore
-    from mycelium.errors import ConfigError
 
     store = ConfigStore(resolve(args.config))
     existing = store.exists()
     if args.detect:
-        saved: MyceliumConfig | None = None
-        if existing:
-            # A broken file must not stop a scan: probe the default ports and say so.
-            try:
-                saved = store.load().config
-            except ConfigError as exc:
-                log.warning("%s\n(scanning the default ports instead)", exc)
-        return _detect(_detector(saved, args), as_json=args.json)
+        return _detect(_detector(_scan_targets(store) if existing else None, args),
+                       as_json=args.json)  # fmt: skip
     from mycelium.config.models import MyceliumConfig
 
     base = store.load().config if existing else MyceliumConfig()
-    detector = _detector(base, args)
+    detector = _detector(_targets(base), args)
     interactive = not (args.non_interactive or args.yes)
     if interactive:
         _require_terminal()
     return _wizard(store, base, detector, args, existing=existing, interactive=interactive)
 
 
-def _detector(base: MyceliumConfig | None, args: argparse.Namespace) -> InfraDetector:
-    """The detector for ``base``'s services (``None``: no saved file, the defaults), with
+def _scan_targets(store: ConfigStore) -> Targets | None:
+    """Where the saved file says the services are; ``None``: the defaults.
+
+    The scan's few values are read without the schema (mycelium.config.quick_read); a file
+    that reader is unsure of goes through full validation, and a broken file must not stop
+    a scan: the defaults are probed and the user told why.
+    """
+    from mycelium.config.quick_read import read_scan_settings
+    from mycelium.errors import ConfigError
+
+    try:
+        quick = read_scan_settings(store.read_text())
+        if quick is not None:
+            return _targets_of_settings(quick)
+        return _targets(store.load().config)
+    except ConfigError as exc:
+        log.warning("%s\n(scanning the default ports instead)", exc)
+        return None
+
+
+def _targets_of_settings(settings: ScanSettings) -> Targets:
+    from mycelium.config.quick_read import DEFAULT_TEMPORAL_UI_PORT
+    from mycelium.detection import Targets
+
+    default = Targets()
+    enabled = bool(settings.temporal_enabled)  # the schema's default: off
+    return Targets(
+        redis_port=settings.redis_port or default.redis_port,
+        redis_password=settings.redis_password,
+        postgres_port=settings.postgres_port or default.postgres_port,
+        postgres_user=settings.postgres_user or default.postgres_user,
+        temporal_port=settings.temporal_port or default.temporal_port,
+        temporal_ui_port=(settings.temporal_ui_port or DEFAULT_TEMPORAL_UI_PORT)
+        if enabled
+        else None,
+    )
+
+
+def _detector(saved: Targets | None, args: argparse.Namespace) -> InfraDetector:
+    """The detector for the saved services (``None``: no saved file, the defaults), with
     the ports given as flags."""
     from dataclasses import replace
 
-    from mycelium.detection import InfraDetector
+    from mycelium.detection import InfraDetector, Targets
 
-    saved = _targets(base)
+    saved = saved or Targets()
     targets = replace(
         saved,
         redis_port=args.redis_port or saved.redis_port,
@@ -149,12 +181,9 @@ def _detector(base: MyceliumConfig | None, args: argparse.Namespace) -> InfraDet
     return InfraDetector(targets, timeout_s=args.timeout / 1000.0)
 
 
-def _targets(base: MyceliumConfig | None) -> Targets:
+def _targets(base: MyceliumConfig) -> Targets:
     from mycelium.detection import Targets
 
-    if base is None:
-        # Targets() holds the configuration's defaults (tests/unit/test_detection_targets.py).
-        return Targets()
     services = base.services
     password = services.redis.password
     return Targets(

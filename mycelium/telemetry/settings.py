@@ -18,7 +18,7 @@ from mycelium.telemetry.consent import Consent, decide
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    from mycelium.config import ConfigLocation
+    from mycelium.config import ConfigLocation, ConfigStore
 
 APP_NAME: Final = "mycelium"
 DEFAULT_ENDPOINT: Final[str | None] = None
@@ -80,14 +80,28 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         from mycelium.errors import ConfigError  # noqa: PLC0415
 
         try:
-            section = ConfigStore(location).load().config.telemetry
+            configured, config_endpoint = _configured(ConfigStore(location))
         except (ConfigError, OSError) as exc:
             problem = str(exc).splitlines()[0]
-        else:
-            configured, config_endpoint = section.enabled, section.endpoint
     consent = decide(env, configured, str(location.path))
     url, source = _choose_endpoint(env, config_endpoint)
     return Settings(consent, url, source, location.path, state_dir(env), problem)
+
+
+def _configured(store: ConfigStore) -> tuple[bool | None, str | None]:
+    """``telemetry.enabled`` and its endpoint: read without the schema when the file is
+    plain (every command pays this), by full validation when the quick read is unsure."""
+    from mycelium.config.quick_read import read_telemetry  # noqa: PLC0415
+
+    quick = read_telemetry(store.read_text())
+    if quick is not None:
+        enabled, endpoint = quick
+        try:
+            return enabled, _endpoint.check_endpoint(endpoint) if endpoint else None
+        except ValueError:
+            pass  # the schema says it better: full validation below
+    section = store.load().config.telemetry
+    return section.enabled, section.endpoint
 
 
 def _choose_endpoint(environ: Mapping[str, str], configured: str | None) -> tuple[str | None, str]:

@@ -172,6 +172,19 @@ def test_a_scan_without_a_saved_configuration_loads_no_schema_or_yaml(tmp_path: 
         assert _loaded_any(loaded, ("http", "email")) == []
 
 
+def test_a_scan_with_a_saved_configuration_reads_its_ports_without_the_schema(
+    tmp_path: Path,
+) -> None:
+    config = tmp_path / "mycelium.yaml"
+    config.write_text("schema_version: 2\nservices:\n  redis:\n    port: 6390\n")
+    entry = console_scripts()["mycelium-onboarding"]
+    loaded = loaded_by_command(
+        entry, ["--detect", "--json", "--timeout", "50", "--config", str(config)], tmp_path
+    )
+    assert "mycelium.config.quick_read" in loaded  # it read the file...
+    assert _loaded_any(loaded, ("pydantic", "pydantic_core", "mycelium.config.models")) == []
+
+
 def test_reading_a_configuration_takes_no_lock_and_renders_no_template(tmp_path: Path) -> None:
     config = tmp_path / "mycelium.yaml"
     config.write_text("project_name: demo\n", encoding="utf-8")
