@@ -6,6 +6,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from mycelium import exit_codes
+from mycelium.bench.units import duration
 from mycelium.cli._app import make_parser, path_arg, run, setup_logging
 
 if TYPE_CHECKING:
@@ -110,17 +111,6 @@ def _main(args: argparse.Namespace) -> int:
         if outcome.profile:
             print(f"profile of {outcome.profile.operation}: {outcome.profile.text}")
     return exit_codes.OK if report.ok else exit_codes.FAILURE
-
-
-def duration(seconds: float | None) -> str:
-    """A time for people: µs, ms or s with three significant digits."""
-    if seconds is None:
-        return "—"
-    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6)):
-        if seconds >= scale or unit == "µs":
-            value = seconds / scale
-            return f"{value:.3g} {unit}" if value < 100 else f"{value:.0f} {unit}"  # noqa: PLR2004
-    return f"{seconds} s"  # pragma: no cover - the loop always returns
 
 
 def _noise(op: Operation) -> str:

@@ -5,10 +5,11 @@ from __future__ import annotations
 import builtins
 from typing import TYPE_CHECKING, Any
 
+from mycelium.bench.units import duration as seconds
 from mycelium.release.bench import plot
 from mycelium.release.bench.compare import compare_reports
 from mycelium.release.bench.interleave import merge_reports
-from mycelium.release.bench.render import Column, render_markdown, render_text, seconds
+from mycelium.release.bench.render import Column, render_markdown, render_text
 from mycelium.release.qa.cells import Cell, CellState
 from mycelium.status import Status
 from tests.unit.bench_reports import noisy, operation, report, timings

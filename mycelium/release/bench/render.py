@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Final
 from tabulate import tabulate
 
 from mycelium.bench.grading import target_for
+from mycelium.bench.units import duration
 from mycelium.release.qa.render import markdown_cell, plain, problems
 from mycelium.status import Status
 
@@ -23,7 +24,6 @@ if TYPE_CHECKING:
     from mycelium.release.qa.cells import Cell
 
 NOISY: Final = "~"
-_MS: Final = 1e-3
 
 
 @dataclass(frozen=True)
@@ -34,17 +34,6 @@ class Column:
     report: PerformanceReport
 
 
-def seconds(value: float | None) -> str:
-    """A duration with three significant figures in the unit that reads best."""
-    if value is None:
-        return "—"
-    if value < _MS:
-        return f"{value * 1e6:.3g} µs"
-    if value < 1:
-        return f"{value * 1e3:.3g} ms"
-    return f"{value:.3g} s"
-
-
 def operation_text(op: Operation) -> str:
     """``12.3 ms goal``; ``✗ 250 ms over``; ``– skip``; ``~`` marks a noisy figure."""
     if op.status in {Status.SKIP, Status.ERROR} and op.median_s is None:
@@ -52,7 +41,7 @@ def operation_text(op: Operation) -> str:
     if op.kind == "throughput" and op.throughput is not None:
         figure = f"{op.throughput:.3g} {op.throughput_unit or '/s'}"
     else:
-        figure = seconds(op.median_s)
+        figure = duration(op.median_s)
     mark = f"{op.status.mark} " if op.status is not Status.PASS else ""
     grade = f" {op.grade.value}" if op.grade is not None else ""
     noisy = f" {NOISY}" if op.noise is not None and op.noise.noisy else ""
@@ -88,8 +77,8 @@ def table(columns: Sequence[Column], tablefmt: str = "simple") -> str:
         rows.append(
             [
                 escape(_label(name, columns)),
-                seconds(target.goal_s) if target else "—",
-                seconds(target.threshold_s) if target else "—",
+                duration(target.goal_s) if target else "—",
+                duration(target.threshold_s) if target else "—",
                 *cells,
             ]
         )
@@ -117,8 +106,8 @@ def comparison_table(comparison: Comparison, tablefmt: str = "simple") -> str:
     rows = [
         [
             escape(op.label or op.name),
-            seconds(op.old_median_s),
-            seconds(op.new_median_s),
+            duration(op.old_median_s),
+            duration(op.new_median_s),
             f"{op.ratio:.3f}" if op.ratio is not None else "—",
             f"{op.p_value:.2g}" if op.p_value is not None else "—",
             f"{op.verdict.mark} {op.verdict.value}",

@@ -17,7 +17,7 @@ from mycelium.bench.report import PerformanceReport
 from mycelium.errors import UsageError
 from mycelium.release.bench.layout import Register, profiles_path, report_path
 from mycelium.release.qa.cells import Cell, CellState
-from mycelium.release.qa.classify import STALE, ReportReader, is_from_run, load_json_model
+from mycelium.release.qa.classify import ReportReader, load_json_model, read_run_report
 from mycelium.status import Status
 
 if TYPE_CHECKING:
@@ -35,13 +35,8 @@ _PROFILE_NAME: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,120}\.(pstats|t
 
 
 def read_report(path: Path, expected: Expected) -> tuple[PerformanceReport | None, str]:
-    """The report at ``path`` if it is valid and from this very run, else why not."""
-    report, problem = load_json_model(path, PerformanceReport, MAX_REPORT_BYTES)
-    if report is None:
-        return None, problem
-    if not is_from_run(report.origin, expected):
-        return None, STALE
-    return report, ""
+    """A ``performance_report.json`` of this very run, else why not."""
+    return read_run_report(path, PerformanceReport, MAX_REPORT_BYTES, expected)
 
 
 def load_old_report(path: Path) -> PerformanceReport:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Final, Protocol, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from mycelium.bench.report import PerformanceReport
 from mycelium.qa.report import Origin, QAReport, Status
 from mycelium.release.fleet.hostvars import python_label
 from mycelium.release.qa.cells import Cell, CellState, cells_of
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     from mycelium.release.playbook.runner import HostRun
 
 M = TypeVar("M", bound=BaseModel)
+R = TypeVar("R", QAReport, PerformanceReport)  # the reports a run fetches from its hosts
 
 _LAST_LINES: Final = 6
 MAX_REPORT_BYTES: Final = 16 * 1024 * 1024  # a checklist report is a few kB
@@ -187,11 +189,19 @@ def is_from_run(origin: Origin, expected: Expected) -> bool:
     return origin.run_id == expected.run_id and origin.wheel_sha256 == expected.wheel_sha256
 
 
-def read_report(path: Path, expected: Expected) -> tuple[QAReport | None, str]:
-    """The report at ``path`` if it is valid and from this very run, else why not."""
-    report, problem = load_json_model(path, QAReport, MAX_REPORT_BYTES)
+def read_run_report(
+    path: Path, model: type[R], max_bytes: int, expected: Expected
+) -> tuple[R | None, str]:
+    """The report at ``path`` if it validates as ``model`` and is from this very run (its
+    origin names this run's id and wheel), else why not: QA and bench reports alike."""
+    report, problem = load_json_model(path, model, max_bytes)
     if report is None:
         return None, problem
     if not is_from_run(report.origin, expected):
         return None, STALE
     return report, ""
+
+
+def read_report(path: Path, expected: Expected) -> tuple[QAReport | None, str]:
+    """A ``qa_report.json`` of this very run, else why not."""
+    return read_run_report(path, QAReport, MAX_REPORT_BYTES, expected)
