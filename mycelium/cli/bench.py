@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from mycelium import exit_codes
 from mycelium.bench.units import duration
 from mycelium.cli._app import make_parser, path_arg, run, setup_logging
+from mycelium.cli._origin import add_origin_arguments, check_output, origin_of
 
 if TYPE_CHECKING:
     import argparse
@@ -51,11 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--json", action="store_true", help="print the report as JSON on stdout")
     parser.add_argument("--list", action="store_true", help="list the operations and exit")
     parser.add_argument("--expect-version", metavar="X", help="fail unless mycelium X is installed")
-    origin = parser.add_argument_group("proof of origin (set by `invoke bench`)")
-    origin.add_argument("--host-alias", metavar="NAME")
-    origin.add_argument("--run-id", metavar="ID")
-    origin.add_argument("--wheel-sha256", metavar="HEX")
-    origin.add_argument("--git-commit", metavar="SHA")
+    add_origin_arguments(parser, set_by="invoke bench")
     return parser
 
 
@@ -66,31 +63,21 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def _main(args: argparse.Namespace) -> int:
-    from pydantic import ValidationError
-
     from mycelium.bench.run import BenchOptions, run_bench, select_operations, write_report
-    from mycelium.cli.qa import _check_output
     from mycelium.errors import UsageError
-    from mycelium.qa.report import Origin
 
     only = tuple(part.strip() for part in args.only.split(",") if part.strip())
     if args.list:
         for op in select_operations(only):
             print(f"{op.name:<26} {op.kind:<10} {op.label}")
         return exit_codes.OK
-    _check_output(args.report, "--report", "performance_report.json")
+    # Found before the operations run: minutes of measuring must not end in an unwritable
+    # path or in a report the schema refuses.
+    check_output(args.report, "--report", "performance_report.json")
     profile_dir = args.profile_dir or (args.report.parent if args.report else None)
     if profile_dir is not None and profile_dir.exists() and not profile_dir.is_dir():
         raise UsageError(f"--profile-dir {profile_dir}: is a file, not a directory")
-    try:
-        origin = Origin(
-            run_id=args.run_id or None,
-            wheel_sha256=args.wheel_sha256 or None,
-            git_commit=args.git_commit or None,
-        )
-    except ValidationError as exc:
-        field = ".".join(str(p) for p in exc.errors()[0]["loc"])
-        raise UsageError(f"--{field.replace('_', '-')}: not a valid value") from None
+    origin = origin_of(args)
     options = BenchOptions(
         only=only,
         quick=args.quick,

@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING
 
 from mycelium import exit_codes
 from mycelium.cli._app import make_parser, path_arg, run, setup_logging
+from mycelium.cli._origin import add_origin_arguments, check_output, origin_of
 
 if TYPE_CHECKING:
     import argparse
-    from pathlib import Path
 
     from mycelium.qa.report import CheckResult, QAReport
 
@@ -42,11 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--expect-version", metavar="X", help="fail unless mycelium X is installed")
     parser.add_argument("--keep", action="store_true", help="keep the sandbox and say where it is")
     parser.add_argument("--list", action="store_true", help="list the checks and exit")
-    origin = parser.add_argument_group("proof of origin (set by `invoke qa`)")
-    origin.add_argument("--host-alias", metavar="NAME")
-    origin.add_argument("--run-id", metavar="ID")
-    origin.add_argument("--wheel-sha256", metavar="HEX")
-    origin.add_argument("--git-commit", metavar="SHA")
+    add_origin_arguments(parser, set_by="invoke qa")
     return parser
 
 
@@ -57,33 +53,18 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def _main(args: argparse.Namespace) -> int:
-    from mycelium.qa.report import Origin
     from mycelium.qa.run import QAOptions, run_qa, select_checks, write_report
 
     only = tuple(part.strip() for part in args.only.split(",") if part.strip())
     # Found before the checklist runs: minutes of checks must not end in an unwritable path
     # or in a report the schema refuses.
-    _check_output(args.report, "--report", "qa_report.json")
-    _check_output(args.junit, "--junit", "junit.xml")
-    _check_host_alias(args.host_alias)
+    check_output(args.report, "--report", "qa_report.json")
+    check_output(args.junit, "--junit", "junit.xml")
+    origin = origin_of(args)
     if args.list:
         for item in select_checks(only):
             print(f"{item.category:<14} {item.name}")
         return exit_codes.OK
-    from pydantic import ValidationError
-
-    from mycelium.errors import UsageError
-
-    try:
-        # `invoke qa` passes empty strings for what it does not know (a build outside git).
-        origin = Origin(
-            run_id=args.run_id or None,
-            wheel_sha256=args.wheel_sha256 or None,
-            git_commit=args.git_commit or None,
-        )
-    except ValidationError as exc:
-        field = ".".join(str(p) for p in exc.errors()[0]["loc"])
-        raise UsageError(f"--{field.replace('_', '-')}: not a hex digest") from None
     options = QAOptions(
         only=only,
         expect_version=args.expect_version,
@@ -106,36 +87,6 @@ def _main(args: argparse.Namespace) -> int:
     if kept is not None:
         print(f"sandbox kept in {kept}", file=sys.stderr)
     return exit_codes.OK if report.ok else exit_codes.FAILURE
-
-
-def _check_host_alias(alias: str | None) -> None:
-    import re
-
-    from mycelium.errors import UsageError
-    from mycelium.qa.report import HOST_ALIAS_PATTERN
-    from mycelium.redaction import quoted
-
-    if alias is not None and not re.match(HOST_ALIAS_PATTERN, alias):
-        raise UsageError(
-            f"--host-alias {quoted(alias)}: not an inventory alias (letters, digits and "
-            ". _ - @ : only, at most 128); give the host's alias from the inventory"
-        )
-
-
-def _check_output(path: Path | None, flag: str, example: str) -> None:
-    from mycelium.errors import UsageError
-
-    if path is None:
-        return
-    if path.is_dir():
-        raise UsageError(
-            f"{flag} {path}: is a directory; give a file path, such as {path / example}"
-        )
-    for parent in path.parents:
-        if parent.exists():
-            if not parent.is_dir():
-                raise UsageError(f"{flag} {path}: {parent} is a file, not a directory")
-            break
 
 
 def _line(result: CheckResult) -> str:

@@ -266,16 +266,29 @@ def test_a_300_character_output_name_is_one_line_naming_the_fix(
     assert len(line) < 400
 
 
+@pytest.mark.parametrize(
+    ("script", "only"), [("mycelium-qa", "platform"), ("mycelium-bench", "full_scan")]
+)
 def test_a_host_alias_with_escape_codes_is_refused_before_the_checks_run(
-    cli: Callable[..., Result],
+    cli: Callable[..., Result], script: str, only: str
 ) -> None:
-    result = cli("mycelium-qa", "--only", "platform", "--host-alias", "\x1b[31mX")
+    result = cli(script, "--only", only, "--host-alias", "\x1b[31mX")
     line = one_line_error(result, 2)
     assert line == (
-        "mycelium-qa: error: --host-alias '\\x1b[31mX': not an inventory alias (letters, "
+        f"{script}: error: --host-alias '\\x1b[31mX': not an inventory alias (letters, "
         "digits and . _ - @ : only, at most 128); give the host's alias from the inventory"
     )
-    assert result.stdout == ""  # no check ran
+    assert result.stdout == ""  # nothing ran
+
+
+@pytest.mark.parametrize("script", ["mycelium-qa", "mycelium-bench"])
+def test_a_wheel_checksum_that_is_not_one_is_refused_naming_its_shape(
+    cli: Callable[..., Result], script: str
+) -> None:
+    line = one_line_error(cli(script, "--wheel-sha256", "not-hex"), 2)
+    assert line == (
+        f"{script}: error: --wheel-sha256: must be the wheel's sha256: 64 lower-case hex digits"
+    )
 
 
 def test_an_unwritable_report_path_is_named_not_its_temporary_file(
