@@ -18,6 +18,8 @@ from mycelium.release import defaults
 if TYPE_CHECKING:
     from invoke.context import Context
 
+    from mycelium.release.remote.transport import SSHOptions
+
 ROOT = Path(__file__).resolve().parent
 
 
@@ -68,25 +70,31 @@ def build(c: Context) -> None:
         print(path.relative_to(ROOT))
 
 
+# The flags `invoke qa` and `invoke bench` share: the same hosts, reached the same way.
+FLEET_HELP = {
+    "inventory": "inventory file (Ansible YAML); default inventory/hosts.yml",
+    "forks": f"hosts to run at once (default: all selected, at most {defaults.MAX_FORKS})",
+    "reports": "directory for reports/<version>/... (default reports)",
+    "timeout": "seconds one step (a command, a file transfer) may take on a host before it "
+    f"is killed (default {defaults.STEP_TIMEOUT_S:g})",
+    "connect-timeout": "seconds to wait for a host to answer SSH "
+    f"(default {defaults.CONNECT_TIMEOUT_S:g})",
+    "accept-new-host-keys": "add unknown host keys to known_hosts (changed keys stay refused)",
+    "keep": "leave each host's run directory in place (for debugging)",
+    "verbose": "stream every command's output with a host prefix",
+}
+
+
 @task(
     help={
+        **FLEET_HELP,
         "hosts": "Ansible host pattern (all, group, a:b, a:&b, a:!b, ~regex); default localhost",
-        "inventory": "inventory file (Ansible YAML); default inventory/hosts.yml",
-        "forks": f"hosts to run at once (default: all selected, at most {defaults.MAX_FORKS})",
         "python": "interpreters to test instead of mycelium_pythons (comma list, repeatable)",
         "rerun-failed": "run again only the cells that did not pass in the last run",
         "junit": "also write JUnit XML here (one testcase per host x python x check)",
         "list-hosts": "only show which hosts the pattern selects",
-        "timeout": "seconds one step (a command, a file transfer) may take on a host before it "
-        f"is killed (default {defaults.STEP_TIMEOUT_S:g})",
-        "connect-timeout": "seconds to wait for a host to answer SSH "
-        f"(default {defaults.CONNECT_TIMEOUT_S:g})",
-        "accept-new-host-keys": "add unknown host keys to known_hosts (changed keys stay refused)",
         "wheel": "test this wheel instead of building one",
-        "reports": "directory for reports/<version>/... (default reports)",
-        "keep": "leave each host's run directory in place (for debugging)",
         "allow-missing": "an interpreter a host lacks is 'absent', not a failure",
-        "verbose": "stream every command's output with a host prefix",
         "offline": "push a wheelhouse of every dependency: hosts install without an index",
     },
     iterable=["python"],
@@ -115,10 +123,9 @@ def qa(
     from mycelium.release.qa.command import QACommandOptions, run_qa_command, selected_hosts
     from mycelium.release.qa.progress import HostProgress
     from mycelium.release.qa.render import render_host_list, render_text
-    from mycelium.release.remote.transport import SSHOptions
 
     setup_logging()
-    pythons = tuple(p.strip() for value in python or () for p in value.split(",") if p.strip())
+    pythons = tuple(name for value in python or () for name in _names(value))
     progress: HostProgress | None = None
     try:
         if list_hosts:
@@ -141,11 +148,7 @@ def qa(
                 junit=Path(junit) if junit else None,
                 wheel=Path(wheel) if wheel else None,
                 task_timeout=timeout,
-                ssh=SSHOptions(
-                    connect_timeout=connect_timeout,
-                    accept_new_host_keys=accept_new_host_keys,
-                    transfer_timeout=timeout,
-                ),
+                ssh=_ssh(connect_timeout, accept_new_host_keys, step_timeout=timeout),
             ),
             progress,
         )
@@ -289,12 +292,10 @@ def rollback(
 
 @task(
     help={
+        **FLEET_HELP,
         "hosts": "Ansible host pattern, as for invoke qa; default localhost",
-        "inventory": "inventory file (Ansible YAML); default inventory/hosts.yml",
-        "forks": f"hosts to run at once (default: all selected, at most {defaults.MAX_FORKS})",
         "python": "interpreters to measure instead of mycelium_pythons (comma list, repeatable)",
         "wheel": "measure this wheel instead of building one",
-        "reports": "directory for reports/<version>/... (default reports)",
         "quick": "fewer samples per operation (a quick look, not figures to quote)",
         "only": "only these operations (comma list of names, as in performance_report.json)",
         "compare": "an earlier performance_report.json, or a git ref: then both builds run "
@@ -302,13 +303,6 @@ def rollback(
         "tolerance": "a ratio within 1 ± this is 'same' (default 0.10)",
         "force": "compare reports from different environments anyway",
         "rounds": "--compare REF: rounds of A then B (default 3)",
-        "timeout": "seconds one step (a command, a file transfer) may take on a host "
-        f"(default {defaults.STEP_TIMEOUT_S:g})",
-        "connect-timeout": "seconds to wait for a host to answer SSH "
-        f"(default {defaults.CONNECT_TIMEOUT_S:g})",
-        "accept-new-host-keys": "add unknown host keys to known_hosts (changed keys stay refused)",
-        "keep": "leave each host's run directory in place (for debugging)",
-        "verbose": "stream every command's output with a host prefix",
     },
     iterable=["python"],
 )
@@ -337,10 +331,9 @@ def bench(
     from mycelium.release.bench.command import BenchOptions, run_bench_command
     from mycelium.release.bench.render import render_text
     from mycelium.release.qa.progress import HostProgress
-    from mycelium.release.remote.transport import SSHOptions
 
     setup_logging()
-    pythons = tuple(p.strip() for value in python or () for p in value.split(",") if p.strip())
+    pythons = tuple(name for value in python or () for name in _names(value))
     progress = HostProgress(verbose=verbose)
     try:
         result = run_bench_command(
@@ -354,18 +347,14 @@ def bench(
                 pythons=pythons,
                 wheel=Path(wheel) if wheel else None,
                 quick=quick,
-                only=tuple(n.strip() for n in only.split(",") if n.strip()),
+                only=_names(only),
                 compare=compare,
                 tolerance=tolerance,
                 force=force,
                 rounds=rounds,
                 keep=keep,
                 task_timeout=timeout,
-                ssh=SSHOptions(
-                    connect_timeout=connect_timeout,
-                    accept_new_host_keys=accept_new_host_keys,
-                    transfer_timeout=timeout,
-                ),
+                ssh=_ssh(connect_timeout, accept_new_host_keys, step_timeout=timeout),
             ),
             progress,
         )
@@ -555,6 +544,17 @@ def beta(c: Context, version: str, json: bool = False, repo: str | None = None) 
         print(json_module.dumps(as_json(result), indent=2))
     else:
         print(render_table(result))
+
+
+def _ssh(connect_timeout: float, accept_new_host_keys: bool, *, step_timeout: float) -> SSHOptions:
+    """How hosts are reached; one step's timeout bounds its file transfers too."""
+    from mycelium.release.remote.transport import SSHOptions
+
+    return SSHOptions(
+        connect_timeout=connect_timeout,
+        accept_new_host_keys=accept_new_host_keys,
+        transfer_timeout=step_timeout,
+    )
 
 
 def _version_given(task_name: str, version: str) -> str:
