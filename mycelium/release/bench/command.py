@@ -35,12 +35,8 @@ from mycelium.release.bench.plot import MISSING, matplotlib_available, trend, wr
 from mycelium.release.bench.render import Column, render_markdown
 from mycelium.release.bench.reports import BENCH_READER, load_old_report, read_report
 from mycelium.release.fleet.hostvars import python_label
-from mycelium.release.fleet.inventory import load_inventory
-from mycelium.release.fleet.patterns import select_hosts
-from mycelium.release.playbook.loader import load_playbook
-from mycelium.release.qa.command import git_commit_of, run_on_hosts, wheel_info
+from mycelium.release.qa.command import git_commit_of, open_run, run_on_hosts
 from mycelium.release.qa.host import RunSettings
-from mycelium.release.qa.layout import contained
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -109,11 +105,8 @@ def run_bench_command(options: BenchOptions, observer: HostObserver) -> BenchRes
 
         return run_interleaved(options, target)
     old = load_old_report(target.path) if target is not None and target.path else None
-    inventory = load_inventory(options.inventory)
-    hosts = select_hosts(inventory, options.pattern)
-    play = load_playbook(options.playbook)[0]
-    wheel = wheel_info(options.project_dir, options.wheel)
-    reports_dir = contained(options.reports_root, wheel.version)  # never through a planted link
+    opened = open_run(options)
+    hosts, play, wheel, reports_dir = opened.hosts, opened.play, opened.wheel, opened.reports_dir
     pythons = {h.name: options.pythons or h.pythons for h in hosts}
     settings = RunSettings(
         play=play,
@@ -136,8 +129,7 @@ def run_bench_command(options: BenchOptions, observer: HostObserver) -> BenchRes
         ", ".join(h.name for h in hosts),
     )
     cells, interrupted = run_on_hosts(hosts, pythons, settings, observer, forks=options.forks)
-    order = list(inventory.hosts)
-    cells.sort(key=lambda c: order.index(c.host) if c.host in order else len(order))
+    cells = opened.in_inventory_order(cells)
     columns = _columns(cells, settings)
     comparisons, refused = _compare_all(old, options, columns)
     meta = (

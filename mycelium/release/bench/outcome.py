@@ -3,14 +3,13 @@ shared by the run over hosts (``command.py``) and the interleaved one (``interle
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
 from mycelium import exit_codes
-from mycelium.release import defaults
 from mycelium.release.bench.compare import TOLERANCE
 from mycelium.release.qa.cells import exit_code_for
-from mycelium.release.remote.transport import SSHOptions
+from mycelium.release.qa.command import FleetOptions
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -24,24 +23,13 @@ ROUNDS: Final = 3  # --compare REF: rounds of A then B
 
 
 @dataclass(frozen=True)
-class BenchOptions:
-    project_dir: Path
-    inventory: Path
-    playbook: Path
-    reports_root: Path
-    pattern: str = "localhost"
-    forks: int | None = None  # None: every selected host at once, up to MAX_FORKS
-    pythons: tuple[str, ...] = ()
-    wheel: Path | None = None
+class BenchOptions(FleetOptions):
     quick: bool = False
     only: tuple[str, ...] = ()
     compare: str | None = None  # a performance_report.json, or a git ref
     tolerance: float = TOLERANCE
     force: bool = False
     rounds: int = ROUNDS
-    keep: bool = False
-    task_timeout: float = defaults.STEP_TIMEOUT_S
-    ssh: SSHOptions = field(default_factory=SSHOptions)
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
     from pathlib import Path
 
+    from mycelium.release.playbook.loader import Play
     from mycelium.release.qa.progress import HostObserver
     from mycelium.release.remote.fanout import StopSignal
 
@@ -48,7 +49,9 @@ log = logging.getLogger("mycelium")
 
 
 @dataclass(frozen=True)
-class QACommandOptions:
+class FleetOptions:
+    """What every run of a playbook over the fleet is told (``invoke qa``, ``invoke bench``)."""
+
     project_dir: Path
     inventory: Path
     playbook: Path
@@ -56,14 +59,44 @@ class QACommandOptions:
     pattern: str = "localhost"
     forks: int | None = None  # None: every selected host at once, up to MAX_FORKS
     pythons: tuple[str, ...] = ()
-    rerun_failed: bool = False
     keep: bool = False
-    allow_missing: bool = False
-    offline: bool = False
-    junit: Path | None = None
     wheel: Path | None = None
     task_timeout: float = defaults.STEP_TIMEOUT_S
     ssh: SSHOptions = field(default_factory=SSHOptions)
+
+
+@dataclass(frozen=True)
+class QACommandOptions(FleetOptions):
+    rerun_failed: bool = False
+    allow_missing: bool = False
+    offline: bool = False
+    junit: Path | None = None
+
+
+@dataclass(frozen=True)
+class OpenRun:
+    """A fleet run checked and ready: nothing has touched a host yet."""
+
+    inventory: Inventory
+    hosts: list[Host]
+    play: Play
+    wheel: WheelInfo
+    reports_dir: Path  # reports/<version>, never through a planted link
+
+    def in_inventory_order(self, cells: Sequence[Cell]) -> list[Cell]:
+        order = list(self.inventory.hosts)
+        return sorted(cells, key=lambda c: order.index(c.host) if c.host in order else len(order))
+
+
+def open_run(options: FleetOptions) -> OpenRun:
+    """Everything is checked (inventory, pattern, playbook) before the build and any host."""
+    inventory = load_inventory(options.inventory)
+    hosts = select_hosts(inventory, options.pattern)
+    play = load_playbook(options.playbook)[0]
+    wheel = wheel_info(options.project_dir, options.wheel)
+    # A planted link at reports/<version> must not carry the run's files elsewhere.
+    reports_dir = contained(options.reports_root, wheel.version)
+    return OpenRun(inventory, hosts, play, wheel, reports_dir)
 
 
 @dataclass(frozen=True)
@@ -144,13 +177,14 @@ def _plan(
 
 def run_qa_command(options: QACommandOptions, observer: HostObserver) -> QACommandResult:
     """Everything is checked (inventory, pattern, playbook) before the build and any host."""
-    inventory = load_inventory(options.inventory)
-    hosts = select_hosts(inventory, options.pattern)
-    play = load_playbook(options.playbook)[0]
-    wheel = wheel_info(options.project_dir, options.wheel)
-    # A planted link at reports/<version> must not carry the run's files elsewhere.
-    reports_dir = contained(options.reports_root, wheel.version)
-    hosts, override, kept = _plan(options, hosts, reports_dir)
+    opened = open_run(options)
+    inventory, play, wheel, reports_dir = (
+        opened.inventory,
+        opened.play,
+        opened.wheel,
+        opened.reports_dir,
+    )
+    hosts, override, kept = _plan(options, opened.hosts, reports_dir)
     pythons = {h.name: tuple(override[h.name]) if override else h.pythons for h in hosts}
     settings = RunSettings(
         play=play,
@@ -175,10 +209,7 @@ def run_qa_command(options: QACommandOptions, observer: HostObserver) -> QAComma
         ", ".join(h.name for h in hosts),
     )
     cells, interrupted = run_on_hosts(hosts, pythons, settings, observer, forks=options.forks)
-    cells = [*kept, *cells]
-    order = list(inventory.hosts)
-    cells = with_missing_required(cells, _required(inventory))
-    cells.sort(key=lambda c: order.index(c.host) if c.host in order else len(order))
+    cells = opened.in_inventory_order(with_missing_required([*kept, *cells], _required(inventory)))
     code = exit_code_for(cells)
     summary = QASummary.build(
         cells,
