@@ -9,16 +9,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mycelium.release.bench.reports import BENCH_READER, unpack_profiles
-from mycelium.release.playbook.loader import load_playbook
 from mycelium.release.qa import host as host_module
 from mycelium.release.qa.cells import CellState
-from mycelium.release.qa.host import RunSettings, WheelInfo, qa_on_host
+from mycelium.release.qa.host import RunSettings, qa_on_host
 from mycelium.release.qa.progress import HostObserver
 from mycelium.release.remote.fanout import StopSignal
 from mycelium.release.remote.transport import CommandResult
-from tests.unit.bench_reports import SHA, report, timings
+from tests.unit.bench_reports import report, timings
 from tests.unit.fake_transport import FakeTransport
 from tests.unit.test_qa_host import fake_host
+from tests.unit.test_qa_host import settings as qa_settings
 
 if TYPE_CHECKING:
     import pytest
@@ -30,14 +30,9 @@ MS = 1e-3
 
 
 def settings(tmp_path: Path) -> RunSettings:
-    wheel = tmp_path / "mycelium-1.0.0-py3-none-any.whl"
-    wheel.write_bytes(b"wheel")
-    return RunSettings(
-        play=load_playbook(PLAYBOOK)[0],
-        wheel=WheelInfo(path=wheel, sha256=SHA, version="1.0.0"),
-        run_id="run123",
-        git_commit="",
-        reports_dir=tmp_path / "reports" / "1.0.0",
+    return qa_settings(
+        tmp_path,
+        PLAYBOOK,
         reader=BENCH_READER,
         extra_vars={"mycelium_bench_flags": "--quick --only config_validation"},
     )

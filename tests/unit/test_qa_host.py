@@ -6,7 +6,7 @@ import re
 import textwrap
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -58,16 +58,17 @@ def fake_host(tmp_path: Path, python: str = "python3") -> Host:
     return load_inventory(path).hosts["h"]
 
 
-def settings(tmp_path: Path, **kw: object) -> RunSettings:
+def settings(tmp_path: Path, playbook: Path = PLAYBOOK, **kw: Any) -> RunSettings:
+    """A run of ``playbook`` (qa.yml by default) with a stand-in wheel of mycelium 1.0.0."""
     wheel = tmp_path / "mycelium-1.0.0-py3-none-any.whl"
     wheel.write_bytes(b"wheel")
     return RunSettings(
-        play=load_playbook(PLAYBOOK)[0],
+        play=load_playbook(playbook)[0],
         wheel=WheelInfo(path=wheel, sha256=SHA, version="1.0.0"),
         run_id="run123",
         git_commit="",
         reports_dir=tmp_path / "reports" / "1.0.0",
-        **kw,  # type: ignore[arg-type]
+        **kw,
     )
 
 
@@ -90,7 +91,7 @@ def run_host(
     transport: FakeTransport,
     monkeypatch: pytest.MonkeyPatch,
     stop: StopSignal | None = None,
-    **kw: object,
+    **kw: Any,
 ) -> list[Cell]:
     monkeypatch.setattr(host_module, "open_transport", lambda _host, _ssh: transport)
     host = fake_host(tmp_path)
