@@ -18,7 +18,9 @@ from mycelium.qa.resources import SilentListener
 from mycelium.release.dev.build import BuildResult, build
 from tests.integration.docker_daemon import DockerDaemon
 from tests.integration.docker_image import IMAGE, build_rootfs
+from tests.integration.github_double import GitHubDouble
 from tests.integration.qa_runs import ROOT
+from tests.integration.release_lab import TOKEN, Project, make_project
 from tests.integration.servers import (
     PostgresServer,
     RedisServer,
@@ -163,3 +165,19 @@ def lab() -> Iterator[Lab]:
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> BuildResult:
     """The wheel of this checkout, built once per session."""
     return build(ROOT, out_dir=tmp_path_factory.mktemp("dist"))
+
+
+@pytest.fixture
+def github() -> Iterator[GitHubDouble]:
+    """A local double of GitHub's REST API that PyGithub reaches through GITHUB_API_URL."""
+    double = GitHubDouble(TOKEN).start()
+    try:
+        yield double
+    finally:
+        double.stop()
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Project:
+    """A small releasable project: a real git repository with a bare local origin."""
+    return make_project(tmp_path)

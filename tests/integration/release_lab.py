@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 REPO = "acme/widget"
+TOKEN = "ghp_TESTtoken0123456789abcdefSECRET"  # the tests grep every output for it
 TODAY = date(2026, 3, 1)
 
 PYPROJECT = """\

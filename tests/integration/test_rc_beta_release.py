@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import pytest
-
 from mycelium import exit_codes
 from mycelium.release.publish.command import release
 from mycelium.release.rc.beta import render_table
@@ -14,14 +12,13 @@ from mycelium.release.rc.beta_command import beta_triage
 from mycelium.release.rc.publish import publish_candidate
 from mycelium.release.rc.result import passed
 from mycelium.release.rc.runner import RCReport
-from tests.integration.github_double import GitHubDouble
-from tests.integration.release_lab import REPO, Project, make_project, release_options
+from tests.integration.release_lab import REPO, TOKEN, Project, release_options
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
     from pathlib import Path
 
-TOKEN = "beta-test-token-0123456789"
+    from tests.integration.github_double import GitHubDouble
+
 SKIP = {"skip_qa": "no fleet in this test", "skip_bench": "no fleet in this test"}
 
 
@@ -30,20 +27,6 @@ def form(version: str, severity: str, platform: str = "macOS") -> str:
         f"### Release candidate\n\n{version}\n\n### Severity\n\n{severity}\n\n"
         f"### Platform\n\n{platform}\n\n### Steps to reproduce\n\n$ mycelium-onboarding\n"
     )
-
-
-@pytest.fixture
-def github() -> Iterator[GitHubDouble]:
-    double = GitHubDouble(TOKEN).start()
-    try:
-        yield double
-    finally:
-        double.stop()
-
-
-@pytest.fixture
-def project(tmp_path: Path) -> Project:
-    return make_project(tmp_path)
 
 
 def test_invoke_beta_reads_the_issues_through_pygithub(

@@ -13,23 +13,21 @@ import pytest
 from mycelium import exit_codes
 from mycelium.errors import MyceliumError
 from mycelium.release.publish.command import release, rollback
-from tests.integration.github_double import GitHubDouble
 from tests.integration.release_lab import (
+    TOKEN,
     Project,
     git,
-    make_project,
     release_options,
     rollback_options,
     write_reports,
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
     from pathlib import Path
 
     from mycelium.release.publish.plan import Outcome
+    from tests.integration.github_double import GitHubDouble
 
-TOKEN = "ghp_TESTtoken0123456789abcdefSECRET"
 ASSETS = {
     "widget-0.2.0-py3-none-any.whl",
     "widget-0.2.0.tar.gz",
@@ -37,20 +35,6 @@ ASSETS = {
     "qa_matrix.md",
     "performance_report.json",
 }
-
-
-@pytest.fixture
-def github() -> Iterator[GitHubDouble]:
-    double = GitHubDouble(TOKEN).start()
-    try:
-        yield double
-    finally:
-        double.stop()
-
-
-@pytest.fixture
-def project(tmp_path: Path) -> Project:
-    return make_project(tmp_path)
 
 
 def run(project: Project, github: GitHubDouble, version: str = "0.2.0", **kw: object) -> Outcome:
