@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import shlex
 import subprocess
-import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -35,14 +34,14 @@ from mycelium.release.bench.plot import MISSING, matplotlib_available, trend, wr
 from mycelium.release.bench.render import Column, render_markdown
 from mycelium.release.bench.reports import BENCH_READER, load_old_report, read_report
 from mycelium.release.fleet.hostvars import python_label
-from mycelium.release.qa.command import git_commit_of, open_run, run_on_hosts
-from mycelium.release.qa.host import RunSettings
+from mycelium.release.qa.command import open_run, run_on_hosts
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from mycelium.bench.report import PerformanceReport
     from mycelium.release.qa.cells import Cell
+    from mycelium.release.qa.host import RunSettings
     from mycelium.release.qa.progress import HostObserver
 
 log = logging.getLogger("mycelium")
@@ -106,17 +105,10 @@ def run_bench_command(options: BenchOptions, observer: HostObserver) -> BenchRes
         return run_interleaved(options, target)
     old = load_old_report(target.path) if target is not None and target.path else None
     opened = open_run(options)
-    hosts, play, wheel, reports_dir = opened.hosts, opened.play, opened.wheel, opened.reports_dir
+    hosts, wheel, reports_dir = opened.hosts, opened.wheel, opened.reports_dir
     pythons = {h.name: options.pythons or h.pythons for h in hosts}
-    settings = RunSettings(
-        play=play,
-        wheel=wheel,
-        run_id=uuid.uuid4().hex[:12],
-        git_commit=git_commit_of(options.project_dir),
-        reports_dir=reports_dir,
-        task_timeout=options.task_timeout,
-        ssh=options.ssh,
-        keep=options.keep,
+    settings = opened.settings(
+        options,
         reader=BENCH_READER,
         extra_vars={
             "mycelium_bench_flags": shlex.join(bench_flags(quick=options.quick, only=options.only))

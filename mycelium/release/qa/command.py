@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from packaging.utils import InvalidWheelFilename, parse_wheel_filename
 
@@ -82,6 +82,20 @@ class OpenRun:
     play: Play
     wheel: WheelInfo
     reports_dir: Path  # reports/<version>, never through a planted link
+
+    def settings(self, options: FleetOptions, **extra: Any) -> RunSettings:
+        """This run's settings: a fresh run id, the commit, and ``extra`` for the command."""
+        return RunSettings(
+            play=self.play,
+            wheel=self.wheel,
+            run_id=uuid.uuid4().hex[:12],
+            git_commit=git_commit_of(options.project_dir),
+            reports_dir=self.reports_dir,
+            task_timeout=options.task_timeout,
+            ssh=options.ssh,
+            keep=options.keep,
+            **extra,
+        )
 
     def in_inventory_order(self, cells: Sequence[Cell]) -> list[Cell]:
         order = list(self.inventory.hosts)
@@ -178,23 +192,11 @@ def _plan(
 def run_qa_command(options: QACommandOptions, observer: HostObserver) -> QACommandResult:
     """Everything is checked (inventory, pattern, playbook) before the build and any host."""
     opened = open_run(options)
-    inventory, play, wheel, reports_dir = (
-        opened.inventory,
-        opened.play,
-        opened.wheel,
-        opened.reports_dir,
-    )
+    inventory, wheel, reports_dir = opened.inventory, opened.wheel, opened.reports_dir
     hosts, override, kept = _plan(options, opened.hosts, reports_dir)
     pythons = {h.name: tuple(override[h.name]) if override else h.pythons for h in hosts}
-    settings = RunSettings(
-        play=play,
-        wheel=wheel,
-        run_id=uuid.uuid4().hex[:12],
-        git_commit=git_commit_of(options.project_dir),
-        reports_dir=reports_dir,
-        task_timeout=options.task_timeout,
-        ssh=options.ssh,
-        keep=options.keep,
+    settings = opened.settings(
+        options,
         allow_missing=options.allow_missing,
         wheelhouse=(
             WheelhouseBuilder(options.project_dir, wheel.path, wheel.path.parent / "wheelhouse")
