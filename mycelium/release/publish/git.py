@@ -129,9 +129,6 @@ class GitRepo:
         ref = next((t for t in self._repo.tags if t.name == tag), None)
         return str(ref.commit.hexsha) if ref is not None else None
 
-    def local_tag_is_annotated(self, tag: str) -> bool:
-        return tag in self._repo.tags and self._repo.tags[tag].tag is not None
-
     def _ls_remote(self, *refs: str) -> dict[str, str]:
         out = self._git("ls-remote", self.remote, *refs, timeout=NETWORK_TIMEOUT_S)
         found: dict[str, str] = {}

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import ipaddress
-import os
 import re
 import shutil
 import subprocess
@@ -403,9 +402,3 @@ def _asset(asset: GitReleaseAsset) -> AssetInfo:
         digest=asset.digest,
         url=asset.url,
     )
-
-
-def client_from_env(
-    full_name: str, token: Secret, env: Mapping[str, str] | None = None
-) -> GitHubClient:
-    return GitHubClient(full_name, token, api_url(os.environ if env is None else env))
