@@ -84,6 +84,11 @@ def test_a_release_converges_over_two_runs_and_ships_the_wheel_qa_passed(
     assert hashlib.sha256(github.blob(wheel_asset["id"])).hexdigest() == qa_sha
     assert "QA passed on this wheel" in published["body"]
     assert "widgets no longer wobble" in published["body"]
+    assert published["body"].startswith("# widget 0.2.0\n")
+    assert "/releases/download/v0.2.0/widget-0.2.0-py3-none-any.whl" in published["body"]
+    tag_message = git(project.root, "tag", "-l", "--format=%(contents)", "v0.2.0")
+    assert "widgets no longer wobble" in tag_message
+    assert "## Installation" not in tag_message
     changelog = (project.root / "CHANGELOG.md").read_text()
     assert "## [0.2.0] - 2026-03-01" in changelog
     assert changelog.index("## [Unreleased]") < changelog.index("## [0.2.0]")
@@ -221,6 +226,21 @@ def test_rollback_of_a_prepared_release_resets_the_unpushed_bump(
     assert done.exit_code == 0, done.lines
     assert project.head() == base
     assert project.pyproject_version() == "0.1.0"
+
+
+def test_rollback_with_nothing_to_undo_and_no_github_repository_ends_well(
+    project: Project, github: GitHubDouble
+) -> None:
+    before = project.state()
+    done = rollback(rollback_options(project, "0.2.0", github.api_url, TOKEN, repo=None))
+
+    assert done.exit_code == 0, done.lines
+    assert done.message.startswith("nothing to undo for v0.2.0 (GitHub not checked: ")
+    assert project.state() == before
+    git(project.root, "tag", "-a", "v0.2.0", "-m", "made by hand")
+    refused = rollback(rollback_options(project, "0.2.0", github.api_url, TOKEN, repo=None))
+    assert refused.exit_code != 0
+    assert "v0.2.0" in project.local_refs()
 
 
 def _assert_rolled_back(project: Project, github: GitHubDouble) -> None:

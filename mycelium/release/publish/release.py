@@ -22,6 +22,7 @@ import re
 import shutil
 import tempfile
 import time
+import tomllib
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -42,6 +43,7 @@ from mycelium.release.publish.changelog import (
     build_section,
     has_section,
     prepend_section,
+    web_url,
 )
 from mycelium.release.publish.commits import commits_since
 from mycelium.release.publish.gates import Evidence, GateResult, bench_gate, qa_gate, skipped
@@ -57,6 +59,7 @@ from mycelium.release.publish.github import (
     scrub,
 )
 from mycelium.release.publish.journal import Entry, Journal
+from mycelium.release.publish.notes import KnownIssue, NotesFacts, quick_start, render_notes
 from mycelium.release.publish.plan import (
     RELEASE_SUBJECT,
     Outcome,
@@ -115,7 +118,10 @@ class _Run:
     client: GitHubClient | None = None
     full_name: str = ""
     artifacts: Artifacts | None = None
-    notes: str = ""
+    notes: str = ""  # the changelog section, then (after the gates) the release body
+    changes: str = ""  # the changelog section: the tag's message, the body's "What's new"
+    repo_url: str = ""  # the repository's web address, from GitHub
+    known_issues: tuple[KnownIssue, ...] = ()
     evidence: Evidence | None = None
     bench: GateResult | None = None
     beta_note: str = ""  # the open beta bugs accepted with --accept-open-bugs, for the notes
@@ -326,6 +332,7 @@ def _check_github(run: _Run, origin_url: str | None) -> None:
             )
         )
         return
+    run.repo_url = access.html_url
     run.rec.done(f"GitHub {access.full_name}: token from {run.token.source} may push")
 
 
@@ -349,6 +356,9 @@ def _check_beta(run: _Run) -> None:
     reason = run.options.accept_open_bugs
     if reason:
         run.rec.warn(f"released with {len(blockers)} open Critical/High beta bug(s): {listed}")
+        run.known_issues = tuple(
+            KnownIssue(i.number, i.title, i.severity, i.platform) for i in blockers
+        )
         run.beta_note = (
             f"- released with {len(blockers)} open Critical/High beta bug(s) "
             f"({', '.join(f'#{i.number}' for i in blockers)}): {reason}"
@@ -416,7 +426,7 @@ def _prepare(run: _Run, scratch: Path) -> None:
         )
         if made is not None:
             run.head = made
-    run.notes = _section_body(new_changelog, run.version)
+    run.changes = run.notes = _section_body(new_changelog, run.version)
     dist = scratch / "dist" if run.rec.dry_run else root / "dist"
     _build(run, dist, changes if run.rec.dry_run else {})
 
@@ -552,7 +562,6 @@ def _gates(run: _Run) -> None:
 
 def _notes(run: _Run, qa: GateResult, bench: GateResult, evidence: Evidence) -> str:
     assert run.artifacts is not None  # noqa: S101 - set by _prepare
-    parts = [run.notes.strip()] if run.notes.strip() else []
     gates = []
     for gate in (qa, bench):
         if gate.skipped:
@@ -563,9 +572,25 @@ def _notes(run: _Run, qa: GateResult, bench: GateResult, evidence: Evidence) -> 
     if run.beta_note:
         gates.append(run.beta_note)
     gates.append(f"- wheel sha256 `{run.artifacts.wheel_sha256}`")
-    parts.append("### Verification\n\n" + "\n".join(gates))
     del evidence
-    return "\n\n".join(parts) + "\n"
+    pyproject = tomllib.loads(_pyproject_text(run))
+    project = pyproject.get("project", {})
+    return render_notes(
+        NotesFacts(
+            project=str(project.get("name", "")),
+            version=run.version,
+            tag=run.tag,
+            day=run.options.today or datetime.now().astimezone().date(),
+            changes=run.changes,
+            repo_url=run.repo_url or web_url(run.repo.remote_url()) or "",
+            wheel_name=run.artifacts.wheel.name,
+            requires_python=str(project.get("requires-python", ">=3.11")),
+            verification=gates,
+            previous_tag=run.last_tag,
+            known_issues=run.known_issues,
+            quick_start=quick_start(pyproject, str(run.repo.root / PYPROJECT)),
+        )
+    )
 
 
 # -- publish: tag, push, release, assets, verify, undraft -------------------------------------
@@ -600,7 +625,7 @@ def _tag(run: _Run) -> None:
                     lambda: repo.fetch_tag(run.tag))  # fmt: skip
         return
     kind = "signed" if run.options.sign else "annotated"
-    message = f"Release {run.version.semver}\n\n{run.notes}"
+    message = f"Release {run.version.semver}\n\n{run.changes}"
 
     def create() -> None:
         repo.create_tag(run.tag, run.head, message, sign=run.options.sign)
