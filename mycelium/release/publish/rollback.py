@@ -12,7 +12,7 @@ import os
 from typing import TYPE_CHECKING
 
 from mycelium import exit_codes
-from mycelium.errors import MyceliumError, ReleaseError
+from mycelium.errors import MyceliumError, ReleaseError, UsageError
 from mycelium.release.publish.git import GitRepo
 from mycelium.release.publish.github import (
     GitHubClient,
@@ -51,7 +51,17 @@ def run_rollback(options: RollbackOptions) -> Outcome:
             )
         journal = Journal.load(repo.git_dir)
         entry = journal.get(version.pep440)
-        full_name = resolve_repo(options.repo, env, state.remote_url)
+        subject = RELEASE_SUBJECT.format(semver=version.semver)
+        bump = _bump_commit(repo, tag, subject, entry.bump_commit if entry else "")
+        try:
+            full_name = resolve_repo(options.repo, env, state.remote_url)
+        except UsageError as exc:
+            if entry is None and bump is None and not _tagged(repo, tag, state.remote_url):
+                # Nothing here to undo: a repeated rollback ends well even with no GitHub.
+                rec.done(f"no tag {tag}, bump commit or journal entry of {version.pep440} here")
+                message = f"nothing to undo for {tag} (GitHub not checked: {exc})"
+                return Outcome(tuple(rec.lines), exit_codes.OK, message)
+            raise
         token = resolve_token(env)
         if token is None:
             raise ReleaseError(
@@ -59,8 +69,6 @@ def run_rollback(options: RollbackOptions) -> Outcome:
                 f"{full_name}), or log in with `gh auth login`"
             )
         client = GitHubClient(full_name, token, api_url(env), backoff=options.backoff)
-        subject = RELEASE_SUBJECT.format(semver=version.semver)
-        bump = _bump_commit(repo, tag, subject, entry.bump_commit if entry else "")
         _delete_releases(client, rec, tag, force=options.force)
         _delete_tags(repo, rec, tag)
         # 3. The bump commit.
@@ -76,6 +84,18 @@ def run_rollback(options: RollbackOptions) -> Outcome:
         if client is not None:
             client.close()
     return Outcome(tuple(rec.lines), exit_codes.OK, f"{tag} rolled back")
+
+
+def _tagged(repo: GitRepo, tag: str, remote_url: str | None) -> bool:
+    """Whether the tag is here or on the remote; a remote that cannot be asked may have it."""
+    if repo.local_tag(tag) is not None:
+        return True
+    if remote_url is None:
+        return False
+    try:
+        return repo.remote_tag(tag) is not None
+    except MyceliumError:
+        return True
 
 
 def _delete_releases(client: GitHubClient, rec: Recorder, tag: str, *, force: bool) -> None:
