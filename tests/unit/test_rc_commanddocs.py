@@ -263,3 +263,9 @@ def test_a_missing_page_is_named_and_a_project_without_scripts_has_nothing_to_ch
 def test_a_script_without_a_parser_builder_is_named() -> None:
     with pytest.raises(ReleaseError, match=r"^tool: json has no build_parser\(\); give it one"):
         build_parsers({"tool": "json:main"})
+
+
+def test_a_script_without_a_parser_builder_is_a_docs_problem_not_a_crash(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[project.scripts]\ntool = "json:main"\n')
+    (problem,) = check_command_docs(project(tmp_path, "# T\n"))
+    assert problem.startswith("✘ tool: json has no build_parser(); give it one")
