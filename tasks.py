@@ -520,6 +520,20 @@ def docs_check(c: Context, no_run: bool = False) -> None:
         raise Exit(code=1)
 
 
+@task(help={"check": "change nothing; exit 1 naming each command whose options drifted"})
+def docs_commands(c: Context, check: bool = False) -> None:
+    """Regenerate docs/COMMANDS.md's usage lines and option tables from the CLIs' parsers."""
+    from mycelium.release.rc.commanddocs import DOC, sync_command_docs
+
+    try:
+        result = sync_command_docs(ROOT, check=check)
+    except MyceliumError as exc:
+        raise Exit(f"invoke docs-commands: {exc}", code=exc.exit_code) from None
+    if result.problems:
+        raise Exit("\n".join(result.problems), code=1)
+    print(f"{DOC}: {'rewritten' if result.changed else 'up to date'}")
+
+
 @task(
     help={
         "version": "a release candidate (its issues) or a final version (all its RCs' issues)",
@@ -586,5 +600,6 @@ ns = Collection(
     licenses,
     sbom,
     docs_check,
+    docs_commands,
     beta,
 )

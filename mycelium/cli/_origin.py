@@ -15,10 +15,18 @@ if TYPE_CHECKING:
 
 def add_origin_arguments(parser: argparse.ArgumentParser, *, set_by: str) -> None:
     origin = parser.add_argument_group(f"proof of origin (set by `{set_by}`)")
-    origin.add_argument("--host-alias", metavar="NAME")
-    origin.add_argument("--run-id", metavar="ID")
-    origin.add_argument("--wheel-sha256", metavar="HEX")
-    origin.add_argument("--git-commit", metavar="SHA")
+    origin.add_argument(
+        "--host-alias", metavar="NAME", help=f"the host's alias in the inventory (by {set_by})"
+    )
+    origin.add_argument(
+        "--run-id", metavar="ID", help=f"the run this report is part of (by {set_by})"
+    )
+    origin.add_argument(
+        "--wheel-sha256", metavar="HEX", help=f"the sha256 of the wheel under test (by {set_by})"
+    )
+    origin.add_argument(
+        "--git-commit", metavar="SHA", help=f"the commit the wheel was built from (by {set_by})"
+    )
 
 
 def origin_of(args: argparse.Namespace) -> Origin:

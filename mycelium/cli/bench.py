@@ -46,9 +46,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="where the cProfile of the slowest operation goes (default: next to --report)",
     )
     parser.add_argument(
-        "--only", metavar="NAME,...", default="", help="run only these operations (see --list)"
+        "--only",
+        metavar="NAME,...",
+        default="",
+        help="run only these operations (names from --list; cli_help is every --help)",
     )
-    parser.add_argument("--quick", action="store_true", help="few samples: a smoke run")
+    parser.add_argument(
+        "--quick", action="store_true", help="few samples: a smoke run, not figures to compare"
+    )
     parser.add_argument("--json", action="store_true", help="print the report as JSON on stdout")
     parser.add_argument("--list", action="store_true", help="list the operations and exit")
     parser.add_argument("--expect-version", metavar="X", help="fail unless mycelium X is installed")

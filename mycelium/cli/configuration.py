@@ -24,6 +24,9 @@ exit status: 0 ok, 1 invalid configuration, 2 usage error
 """
 
 
+KEY_HELP = "the setting's dotted path, such as services.redis.port"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = make_parser(PROG, "Show, edit and validate the Mycelium configuration.", EPILOG)
     common = argparse.ArgumentParser(add_help=False)
@@ -41,24 +44,36 @@ def build_parser() -> argparse.ArgumentParser:
 
     init = sub.add_parser("init", parents=[common], help="write a configuration with the defaults")
     init.add_argument(
-        "--force", action="store_true", help="overwrite an existing file (kept as .bak)"
+        "--force",
+        action="store_true",
+        help="replace an existing file (the old one is kept as .bak)",
     )
     init.add_argument(
         "--project", action="store_true", help="write ./mycelium.yaml for this project instead"
     )
-    show = sub.add_parser("show", parents=[common], help="print the configuration (secrets masked)")
+    show = sub.add_parser(
+        "show", parents=[common], help="print the configuration as YAML or JSON, passwords masked"
+    )
     show.add_argument("--json", action="store_true", help="print JSON instead of YAML")
     sub.add_parser("path", parents=[common], help="print which file is used")
     validate = sub.add_parser(
-        "validate", parents=[common], help="check the file and report problems"
+        "validate", parents=[common], help="check the file; warnings go to stderr"
     )
     validate.add_argument("--strict", action="store_true", help="fail on warnings too")
-    sub.add_parser("edit", parents=[common], help="edit in $EDITOR; only a valid result is saved")
-    get = sub.add_parser("get", parents=[common], help="print one setting (services.redis.port)")
-    get.add_argument("key")
-    setter = sub.add_parser("set", parents=[common], help="change one setting and save")
-    setter.add_argument("key")
-    setter.add_argument("value")
+    sub.add_parser(
+        "edit",
+        parents=[common],
+        help="edit a copy in $VISUAL or $EDITOR; only a valid result is saved",
+    )
+    get = sub.add_parser("get", parents=[common], help="print one setting")
+    get.add_argument("key", metavar="KEY", help=KEY_HELP)
+    setter = sub.add_parser(
+        "set", parents=[common], help="change one setting, validate the whole file and save"
+    )
+    setter.add_argument("key", metavar="KEY", help=KEY_HELP)
+    setter.add_argument(
+        "value", metavar="VALUE", help="read as YAML: 6380 is a number, true a boolean"
+    )
     return parser
 
 

@@ -39,33 +39,51 @@ def build_parser() -> argparse.ArgumentParser:
         PROG, "Write docker-compose.yml, a Justfile and .env from the configuration.", EPILOG
     )
     parser.add_argument(
-        "--config", type=path_arg, metavar="PATH", help="use this configuration file instead"
+        "--config",
+        type=path_arg,
+        metavar="PATH",
+        help="read this configuration file instead of the usual places",
     )
     parser.add_argument(
-        "--output", type=path_arg, metavar="DIR", help="write here instead of deployment.output_dir"
+        "--output",
+        type=path_arg,
+        metavar="DIR",
+        help="write into DIR instead of deployment.output_dir",
     )
     parser.add_argument(
-        "--only", choices=ONLY, help="write only this file (default: the method's file and .env)"
+        "--only",
+        choices=ONLY,
+        help="write only docker-compose.yml, the Justfile or .env "
+        "(default: the method's file and .env)",
     )
     show = parser.add_mutually_exclusive_group()
-    show.add_argument("--dry-run", action="store_true", help="say what would change; write nothing")
+    show.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="say what would be created, updated, replaced or refused; write nothing",
+    )
     show.add_argument(
         "--diff",
         action="store_true",
-        help="show the changes as a diff (secrets masked); write nothing",
+        help="show the changes as a unified diff, passwords as <secret sha256:...> fingerprints; "
+        "write nothing",
     )
     parser.add_argument(
-        "--force", action="store_true", help="replace files you edited (kept as <name>.bak)"
+        "--force",
+        action="store_true",
+        help="replace files you edited; your version is kept as <name>.bak",
     )
     parser.add_argument(
-        "--rotate-secrets", action="store_true", help="draw new passwords instead of keeping .env's"
+        "--rotate-secrets",
+        action="store_true",
+        help="draw new passwords instead of keeping the ones in .env; restart the services after",
     )
     parser.add_argument(
         "--check",
         nargs="?",
         const="",
         metavar="FILE",
-        help="lint a Compose file for insecure settings (default: the generated one)",
+        help="lint a Compose file for insecure settings; without FILE, the generated one",
     )
     return parser
 

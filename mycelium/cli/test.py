@@ -94,13 +94,22 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="S",
         help="seconds each pattern may take before it counts as failed (default: 30)",
     )
-    parser.add_argument("--json", action="store_true", help="print the results as JSON")
-    parser.add_argument("--redis-url", metavar="URL", help="redis://[:PASSWORD@]HOST:PORT/DB")
     parser.add_argument(
-        "--postgres-url", metavar="URL", help="postgresql://USER[:PASSWORD]@HOST:PORT/DB"
+        "--json", action="store_true", help="print the results as JSON instead of a table"
     )
     parser.add_argument(
-        "--config", type=path_arg, metavar="PATH", help="use this configuration file"
+        "--redis-url", metavar="URL", help="the Redis to test: redis://[:PASSWORD@]HOST:PORT/DB"
+    )
+    parser.add_argument(
+        "--postgres-url",
+        metavar="URL",
+        help="the PostgreSQL to test: postgresql://USER[:PASSWORD]@HOST:PORT/DB",
+    )
+    parser.add_argument(
+        "--config",
+        type=path_arg,
+        metavar="PATH",
+        help="read this configuration file instead of the usual places",
     )
     return parser
 

@@ -2,7 +2,8 @@
 
 Over README.md, CHANGELOG.md, docs/ and .github/: every console block is marked (run or
 skip, :mod:`.docblocks`), every ``run`` block runs in a sandbox and prints what it shows,
-and every link inside the repository resolves (:mod:`.doclinks`).
+every link inside the repository resolves (:mod:`.doclinks`), and docs/COMMANDS.md's option
+tables are what the console scripts' parsers give (:mod:`.commanddocs`).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
+from mycelium.release.rc.commanddocs import check_command_docs
 from mycelium.release.rc.docblocks import Block, parse_blocks, run_block
 from mycelium.release.rc.doclinks import broken_links
 from mycelium.release.rc.result import CheckResult, failed, passed
@@ -62,6 +64,7 @@ def check_docs_tree(project_dir: Path, *, run: bool = True) -> DocsReport:
             ran.append(block.where)
     link_problems, checked = broken_links(files, root)
     problems += link_problems
+    problems += check_command_docs(root)
     return DocsReport(tuple(problems), tuple(ran), tuple(skipped), checked)
 
 

@@ -24,7 +24,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)"
     )
-    parser.add_argument("--port", type=port_number, default=None, help="port (default: 9747)")
+    parser.add_argument(
+        "--port", type=port_number, default=None, help="port to listen on (default: 9747)"
+    )
     parser.add_argument(
         "--per-session",
         type=int,
