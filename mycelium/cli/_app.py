@@ -73,6 +73,26 @@ def make_parser(prog: str, description: str, epilog: str | None = None) -> argpa
     return parser
 
 
+def add_commands(parser: argparse.ArgumentParser) -> Any:
+    """The subcommands of ``parser``, asked for by :func:`parse_command_line`.
+
+    Not ``required`` for argparse: it checks that before unknown options, so
+    ``mycelium-configuration --bogus`` would say a COMMAND is missing instead of naming
+    ``--bogus``.
+    """
+    return parser.add_subparsers(dest="command", metavar="COMMAND")
+
+
+def parse_command_line(
+    parser: argparse.ArgumentParser, argv: list[str] | None
+) -> argparse.Namespace:
+    """``parse_args``; then a missing COMMAND is the usage error argparse would have given."""
+    args = parser.parse_args(argv)
+    if getattr(args, "command", None) is None:
+        parser.error("the following arguments are required: COMMAND")
+    return args
+
+
 MAX_PORT = 65535
 
 

@@ -7,7 +7,15 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from mycelium import exit_codes
-from mycelium.cli._app import log, make_parser, path_arg, run, setup_logging
+from mycelium.cli._app import (
+    add_commands,
+    log,
+    make_parser,
+    parse_command_line,
+    path_arg,
+    run,
+    setup_logging,
+)
 
 if TYPE_CHECKING:
     from mycelium.config import ConfigStore, LoadedConfig, MyceliumConfig
@@ -40,7 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--config", type=path_arg, metavar="PATH", default=None, help=argparse.SUPPRESS
     )
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub = add_commands(parser)
 
     init = sub.add_parser("init", parents=[common], help="write a configuration with the defaults")
     init.add_argument(
@@ -78,7 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> None:
-    args = build_parser().parse_args(argv)
+    args = parse_command_line(build_parser(), argv)
     setup_logging(args.verbose, args.quiet)
     run(PROG, lambda: dispatch(args))
 

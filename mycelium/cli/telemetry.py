@@ -7,7 +7,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from mycelium import exit_codes
-from mycelium.cli._app import make_parser, run, setup_logging
+from mycelium.cli._app import add_commands, make_parser, parse_command_line, run, setup_logging
 
 if TYPE_CHECKING:
     from mycelium.telemetry.commands import Status
@@ -26,7 +26,7 @@ exit status: 0 ok, 1 the configuration cannot be read or written, 2 usage error
 
 def build_parser() -> argparse.ArgumentParser:
     parser = make_parser(PROG, "See and change the opt-in telemetry.", EPILOG)
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub = add_commands(parser)
     status = sub.add_parser("status", help="whether telemetry is on, and what decided it")
     status.add_argument("--json", action="store_true", help="print JSON")
     sub.add_parser("enable", help="opt in (telemetry.enabled: true in your configuration)")
@@ -36,7 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> None:
-    args = build_parser().parse_args(argv)
+    args = parse_command_line(build_parser(), argv)
     setup_logging(args.verbose, args.quiet)
     run(PROG, lambda: dispatch(args))
 

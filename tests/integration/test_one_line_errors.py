@@ -297,3 +297,19 @@ def test_an_unwritable_report_path_is_named_not_its_temporary_file(
     line = one_line_error(cli("mycelium-qa", "--only", "platform", "--report", "/proc/self/mem"), 1)
     assert "/proc/self/mem" in line
     assert ".tmp" not in line
+
+
+@pytest.mark.parametrize("script", ["mycelium-configuration", "mycelium-telemetry"])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--bogus"], "error: unrecognized arguments: --bogus"),
+        ([], "error: the following arguments are required: COMMAND"),
+    ],
+)
+def test_a_subcommand_cli_names_an_unknown_option_before_asking_for_a_command(
+    cli: Callable[..., Result], script: str, args: list[str], message: str
+) -> None:
+    line = one_line_error(cli(script, *args), 2)
+
+    assert line == f"{script}: {message}"
