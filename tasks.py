@@ -129,7 +129,7 @@ def qa(
     progress: HostProgress | None = None
     try:
         if list_hosts:
-            print(render_host_list(selected_hosts(Path(inventory), hosts)))
+            print(render_host_list(selected_hosts(Path(inventory), hosts), pythons))
             return
         progress = HostProgress(verbose=verbose)
         result = run_qa_command(

@@ -78,6 +78,9 @@ def test_both_of_ansibles_names_make_a_container_host(tmp_path: Path, connection
         "c2  fresh container of ubuntu:24.04  pythons: python3",
         "real  192.0.2.1:22  pythons: python3",
     ]
+    assert render_host_list([hosts["real"]], ("python3.12", "python3.11")) == (
+        "real  192.0.2.1:22  pythons: python3.12, python3.11 (--python)"
+    )
 
 
 def test_an_unknown_connection_names_the_supported_ones(tmp_path: Path) -> None:

@@ -126,8 +126,11 @@ def render_markdown(cells: Sequence[Cell], meta: Mapping[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def render_host_list(hosts: Sequence[Host]) -> str:
-    """``invoke qa --list-hosts``: alias, where it connects, interpreters."""
+def render_host_list(hosts: Sequence[Host], pythons: Sequence[str] = ()) -> str:
+    """``invoke qa --list-hosts``: alias, where it connects, the interpreters it will test.
+
+    ``pythons`` are ``--python``'s, which replace each host's ``mycelium_pythons``.
+    """
     lines = []
     for host in hosts:
         user = f"{host.user}@" if host.user else ""
@@ -139,7 +142,9 @@ def render_host_list(hosts: Sequence[Host]) -> str:
             where = f"container {user}{host.address}"
         else:
             where = f"{user}{host.address}:{host.port}"
-        lines.append(plain(f"{host.name}  {where}  pythons: {', '.join(host.pythons)}"))
+        tested = ", ".join(pythons or host.pythons)
+        source = " (--python)" if pythons else ""
+        lines.append(plain(f"{host.name}  {where}  pythons: {tested}{source}"))
     return "\n".join(lines)
 
 
