@@ -82,6 +82,7 @@ FLEET_HELP = {
     "accept-new-host-keys": "add unknown host keys to known_hosts (changed keys stay refused)",
     "keep": "leave each host's run directory in place (for debugging)",
     "verbose": "stream every command's output with a host prefix",
+    "offline": "push a wheelhouse of every dependency: hosts install without an index",
 }
 
 
@@ -95,7 +96,6 @@ FLEET_HELP = {
         "list-hosts": "only show which hosts the pattern selects",
         "wheel": "test this wheel instead of building one",
         "allow-missing": "an interpreter a host lacks is 'absent', not a failure",
-        "offline": "push a wheelhouse of every dependency: hosts install without an index",
     },
     iterable=["python"],
 )
@@ -325,6 +325,7 @@ def bench(
     accept_new_host_keys: bool = False,
     keep: bool = False,
     verbose: bool = False,
+    offline: bool = False,
 ) -> None:
     """Benchmark the wheel on every selected host (or two builds), print the table."""
     from mycelium.cli._app import setup_logging
@@ -353,6 +354,7 @@ def bench(
                 force=force,
                 rounds=rounds,
                 keep=keep,
+                offline=offline,
                 task_timeout=timeout,
                 ssh=_ssh(connect_timeout, accept_new_host_keys, step_timeout=timeout),
             ),

@@ -63,13 +63,13 @@ class FleetOptions:
     wheel: Path | None = None
     task_timeout: float = defaults.STEP_TIMEOUT_S
     ssh: SSHOptions = field(default_factory=SSHOptions)
+    offline: bool = False  # push a wheelhouse: hosts install without a package index
 
 
 @dataclass(frozen=True)
 class QACommandOptions(FleetOptions):
     rerun_failed: bool = False
     allow_missing: bool = False
-    offline: bool = False
     junit: Path | None = None
 
 
@@ -85,7 +85,13 @@ class OpenRun:
 
     def settings(self, options: FleetOptions, **extra: Any) -> RunSettings:
         """This run's settings: a fresh run id, the commit, and ``extra`` for the command."""
+        wheel = self.wheel.path
         return RunSettings(
+            wheelhouse=(
+                WheelhouseBuilder(options.project_dir, wheel, wheel.parent / "wheelhouse")
+                if options.offline
+                else None
+            ),
             play=self.play,
             wheel=self.wheel,
             run_id=uuid.uuid4().hex[:12],
@@ -195,15 +201,7 @@ def run_qa_command(options: QACommandOptions, observer: HostObserver) -> QAComma
     inventory, wheel, reports_dir = opened.inventory, opened.wheel, opened.reports_dir
     hosts, override, kept = _plan(options, opened.hosts, reports_dir)
     pythons = {h.name: tuple(override[h.name]) if override else h.pythons for h in hosts}
-    settings = opened.settings(
-        options,
-        allow_missing=options.allow_missing,
-        wheelhouse=(
-            WheelhouseBuilder(options.project_dir, wheel.path, wheel.path.parent / "wheelhouse")
-            if options.offline
-            else None
-        ),
-    )
+    settings = opened.settings(options, allow_missing=options.allow_missing)
     log.info(
         "QA of mycelium %s on %d host(s): %s",
         wheel.version,
