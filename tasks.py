@@ -52,9 +52,19 @@ def test(
 
 @task
 def lint(c: Context) -> None:
-    """Check style and types: ruff check, ruff format --check, mypy."""
+    """Check style and types: ruff check, ruff format --check, mypy; actionlint on workflows."""
+    from mycelium.release.rc.actionlint import lint_workflows
+
     for command in ("ruff check .", "ruff format --check .", "mypy"):
         c.run(command, echo=True, pty=False)
+    print("actionlint .github/workflows")
+    try:
+        report = lint_workflows(ROOT)
+    except MyceliumError as exc:
+        raise Exit(f"invoke lint: actionlint: {exc}", code=exc.exit_code) from None
+    if report.findings:
+        raise Exit("\n".join(map(str, report.findings)), code=1)
+    print(f"actionlint: {', '.join(report.files) or 'no workflow'}: no finding")
 
 
 @task

@@ -16,6 +16,7 @@ import pytest
 
 from mycelium.qa.resources import SilentListener
 from mycelium.release.dev.build import BuildResult, build
+from mycelium.release.dev.provision import NO_DOCKER_OFF_LINUX
 from tests.integration.docker_daemon import DockerDaemon
 from tests.integration.docker_image import IMAGE, build_rootfs
 from tests.integration.github_double import GitHubDouble
@@ -114,7 +115,13 @@ def console_script() -> Callable[[str], str]:
 
 @pytest.fixture(scope="session")
 def docker_daemon() -> Iterator[DockerDaemon]:
-    """A real dockerd on a unix socket in a temporary directory (point DOCKER_HOST at it)."""
+    """A real dockerd on a unix socket in a temporary directory (point DOCKER_HOST at it).
+
+    Off Linux (the macOS CI runners) every test that needs it skips with the reason; on Linux
+    a missing dockerd is a failure, never a skip (`invoke test` installs it).
+    """
+    if sys.platform != "linux":
+        pytest.skip(NO_DOCKER_OFF_LINUX)
     workdir = new_workdir("dockerd")
     daemon = DockerDaemon(workdir).start()
     try:

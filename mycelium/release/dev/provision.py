@@ -14,6 +14,7 @@ import shutil
 import subprocess
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 from typing import Final
 
@@ -21,6 +22,11 @@ from mycelium.binaries import locate
 from mycelium.errors import ToolMissingError
 
 log = logging.getLogger("mycelium")
+
+
+class PackageManager(StrEnum):
+    APT = "apt-get"
+    BREW = "brew"
 
 
 @dataclass(frozen=True)
@@ -31,10 +37,20 @@ class SystemTool:
     programs: tuple[str, ...]
     apt: tuple[str, ...]
     brew: tuple[str, ...] = ()
+    # Why the tool exists only on Linux; elsewhere it is not installed and its tests skip
+    # with this reason (tests/integration/conftest.py).
+    linux_only: str = ""
 
     def missing_programs(self) -> list[str]:
         return [p for p in self.programs if locate(p) is None]
 
+    def packages(self, manager: PackageManager) -> tuple[str, ...]:
+        return self.apt if manager is PackageManager.APT else self.brew
+
+
+NO_DOCKER_OFF_LINUX: Final = (
+    "dockerd runs only on Linux (GitHub's macOS runners have no Docker engine)"
+)
 
 TEST_TOOLS: Final = (
     SystemTool("redis", ("redis-server", "redis-cli"), apt=("redis-server",), brew=("redis",)),
@@ -45,9 +61,12 @@ TEST_TOOLS: Final = (
         brew=("postgresql@16",),
     ),
     SystemTool("openssh", ("sshd", "ssh", "ssh-keygen"), apt=("openssh-server", "openssh-client")),
-    SystemTool("docker", ("dockerd",), apt=("docker.io",), brew=()),
-    # Builds the Debian 12 image of the container-host tests (no registry is reachable).
-    SystemTool("debootstrap", ("debootstrap",), apt=("debootstrap",), brew=()),
+    SystemTool("docker", ("dockerd",), apt=("docker.io",), linux_only=NO_DOCKER_OFF_LINUX),
+    # Builds the Debian 12 image of the container-host tests (no registry is reachable); only
+    # those tests use it, and they need dockerd.
+    SystemTool(
+        "debootstrap", ("debootstrap",), apt=("debootstrap",), linux_only=NO_DOCKER_OFF_LINUX
+    ),
     SystemTool(
         "docker-compose", ("docker-compose",), apt=("docker-compose",), brew=("docker-compose",)
     ),
@@ -67,26 +86,67 @@ def _run(argv: Sequence[str]) -> int:
 
 
 @dataclass(frozen=True)
+class Host:
+    """What decides how tools are installed here: the platform, who we are, what is there."""
+
+    system: str  # platform.system(): "Linux", "Darwin", ...
+    root: bool
+    sudo_user: str | None  # who ran `sudo` (SUDO_USER), when we run under it
+    apt_get: str | None  # the package managers' paths, None when absent
+    brew: str | None
+
+    @classmethod
+    def current(cls) -> Host:
+        return cls(
+            system=platform.system(),
+            root=os.geteuid() == 0,
+            sudo_user=os.environ.get("SUDO_USER") or None,
+            apt_get=shutil.which("apt-get"),
+            brew=shutil.which("brew"),
+        )
+
+
+def package_manager(host: Host) -> PackageManager | None:
+    """apt-get on Debian/Ubuntu, Homebrew on macOS, else none."""
+    if host.system == "Linux" and host.apt_get:
+        return PackageManager.APT
+    if host.system == "Darwin" and host.brew:
+        return PackageManager.BREW
+    return None
+
+
+def needed_tools(tools: Sequence[SystemTool], system: str) -> list[SystemTool]:
+    """The tools this platform's tests need: off Linux, not the Linux-only ones."""
+    return [t for t in tools if system == "Linux" or not t.linux_only]
+
+
+@dataclass(frozen=True)
 class InstallPlan:
     commands: tuple[tuple[str, ...], ...]
     can_run: bool  # False: we print the commands for a person with the rights to run them
 
 
-def plan_install(tools: Sequence[SystemTool]) -> InstallPlan:
-    """The package-manager commands that would provide ``tools`` on this machine."""
-    apt = sorted({pkg for tool in tools for pkg in tool.apt})
-    brew = sorted({pkg for tool in tools for pkg in tool.brew})
-    system = platform.system()
-    if system == "Linux" and shutil.which("apt-get"):
-        root = os.geteuid() == 0
-        prefix: tuple[str, ...] = () if root else ("sudo",)
-        install = (*prefix, "apt-get", "install", "-y", "-q", "--no-install-recommends", *apt)
+def plan_install(tools: Sequence[SystemTool], host: Host | None = None) -> InstallPlan:
+    """The package-manager commands that would provide ``tools`` on ``host`` (default: here)."""
+    host = host or Host.current()
+    manager = package_manager(host)
+    if manager is None:
+        return InstallPlan((), can_run=False)
+    packages = sorted({pkg for tool in tools for pkg in tool.packages(manager)})
+    if manager is PackageManager.APT:
+        prefix: tuple[str, ...] = () if host.root else ("sudo",)
+        install = (*prefix, "apt-get", "install", "-y", "-q", "--no-install-recommends", *packages)
         return InstallPlan(
-            ((*prefix, "apt-get", "update", "-q"), install), can_run=root and bool(apt)
+            ((*prefix, "apt-get", "update", "-q"), install), can_run=host.root and bool(packages)
         )
-    if system == "Darwin" and shutil.which("brew") and brew:
-        return InstallPlan((("brew", "install", *brew),), can_run=True)
-    return InstallPlan((), can_run=False)
+    if not host.root:
+        return InstallPlan((("brew", "install", *packages),), can_run=bool(packages))
+    # Homebrew refuses to run as root; the suite runs as root (the sshd lab logs in as root),
+    # so brew runs as the user who called sudo, by its full path since sudo may reset PATH.
+    if host.sudo_user and host.sudo_user != "root" and host.brew:
+        command = ("sudo", "-u", host.sudo_user, "-H", host.brew, "install", *packages)
+        return InstallPlan((command,), can_run=bool(packages))
+    return InstallPlan((("brew", "install", *packages),), can_run=False)
 
 
 def ensure_tools(
@@ -96,7 +156,7 @@ def ensure_tools(
 
     Returns the names of the tools that were installed.
     """
-    missing = [tool for tool in tools if tool.missing_programs()]
+    missing = [t for t in needed_tools(tools, platform.system()) if t.missing_programs()]
     if not missing:
         return []
     names = ", ".join(f"{t.name} ({', '.join(t.missing_programs())})" for t in missing)

@@ -22,6 +22,7 @@ from mycelium.fileio import atomic_write
 from mycelium.release.publish.versions import ReleaseVersion
 from mycelium.release.qa.layout import contained
 from mycelium.release.rc import (
+    actionlint,
     audit,
     bandit,
     composelint,
@@ -44,8 +45,8 @@ if TYPE_CHECKING:
 REPORT_JSON: Final = "rc_report.json"
 REPORT_MD: Final = "rc_report.md"
 CHECKS: Final = (
-    "tests", "lint", "bandit", "compose-security", "secrets", "pip-audit", "licenses", "sbom",
-    "package", "docs", "privacy", "qa-gate", "bench-gate",
+    "tests", "lint", "actionlint", "bandit", "compose-security", "secrets", "pip-audit",
+    "licenses", "sbom", "package", "docs", "privacy", "qa-gate", "bench-gate",
 )  # fmt: skip
 # What no machine here can tick: the short, honest manual list printed with every report.
 MANUAL: Final = (
@@ -197,6 +198,7 @@ def _runners(
     return {
         "tests": lambda: quality.check_tests(project, ctx.scratch, paths=options.test_paths),
         "lint": lambda: quality.check_lint(project),
+        "actionlint": lambda: actionlint.check_actionlint(project),
         "bandit": lambda: bandit.check_bandit(project),
         "compose-security": composelint.check_compose_security,
         "secrets": lambda: secrets.check_secrets(project, archives()),

