@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import tarfile
 import zipfile
 from email.message import Message
@@ -403,6 +404,21 @@ def test_a_broken_link_a_missing_anchor_and_an_unmarked_block_fail(tmp_path: Pat
 def test_a_command_that_fails_without_shown_output_fails(tmp_path: Path) -> None:
     block = docblocks.parse_blocks("<!-- rc: run -->\n```console\n$ exit 3\n```\n", "X.md")[0]
     assert docblocks.run_block(block, tmp_path) == ["✘ X.md:2: `exit 3` exited 3: "]
+
+
+def test_uv_in_the_sandbox_is_offline_on_the_accounts_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import pwd
+    from pathlib import Path
+
+    monkeypatch.delenv("UV_CACHE_DIR", raising=False)
+    env = docblocks.sandbox_env(tmp_path / "sandbox", tmp_path)
+    account_home = Path(pwd.getpwuid(os.getuid()).pw_dir)
+    assert env["UV_CACHE_DIR"] == str(account_home / ".cache" / "uv")  # not the moved HOME's
+    assert (env["UV_OFFLINE"], env["UV_PYTHON_DOWNLOADS"]) == ("1", "never")
+    monkeypatch.setenv("UV_CACHE_DIR", str(tmp_path / "ci-cache"))
+    assert docblocks.sandbox_env(tmp_path, tmp_path)["UV_CACHE_DIR"] == str(tmp_path / "ci-cache")
 
 
 @pytest.mark.parametrize(

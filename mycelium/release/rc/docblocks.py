@@ -7,9 +7,10 @@ with it:
 - ``<!-- rc: run -->``: run it in a sandbox (a fresh temporary directory as the working
   directory and ``HOME``, XDG directories inside it, no network where ``unshare`` can take
   it away), the commands in order, sharing that directory; ``uv run CMD`` runs ``CMD`` with
-  the project's environment first on ``PATH``. A command whose output the block shows must
-  print exactly that (trailing blanks aside; a line ``...`` stands for any lines); one that
-  shows none must exit 0.
+  the project's environment first on ``PATH``; ``uv`` itself works offline from the
+  account's uv cache, so a block can install the project's wheel as a user would. A
+  command whose output the block shows must print exactly that (trailing blanks aside; a
+  line ``...`` stands for any lines); one that shows none must exit 0.
 - ``<!-- rc: run after: COMMAND -->``: the same, with ``COMMAND`` run first (it must exit
   0; its output is not compared), for a block that needs, say, a saved configuration.
 - ``<!-- rc: skip REASON -->``: not run, and the reason is reported (it installs software,
@@ -21,6 +22,7 @@ A console block with neither mark is a failure: each block is decided once, on p
 from __future__ import annotations
 
 import os
+import pwd
 import re
 import shutil
 import sys
@@ -150,7 +152,17 @@ def sandbox_env(home: Path, project_dir: Path) -> dict[str, str]:
         "MYCELIUM_TELEMETRY": "0",
         "DO_NOT_TRACK": "1",
         "MYCELIUM_PROJECT_DIR": str(project_dir),
+        "UV_CACHE_DIR": uv_cache_dir(),
+        "UV_OFFLINE": "1",
+        "UV_PYTHON_DOWNLOADS": "never",
     }
+
+
+def uv_cache_dir() -> str:
+    """The account's uv cache: with no network, uv installs only what it already holds."""
+    # The account's home, not $HOME: the sandbox and the tests move HOME elsewhere.
+    home = Path(pwd.getpwuid(os.getuid()).pw_dir)
+    return os.environ.get("UV_CACHE_DIR") or str(home / ".cache" / "uv")
 
 
 def _isolating_prefix() -> list[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse  # noqa: TC003 - build_parser uses it at run time
+import errno
 import sys
 from typing import NoReturn
 
@@ -60,9 +61,18 @@ def main(argv: list[str] | None = None) -> NoReturn:
                 f"{exc.name} is not installed; install the collector extra: "
                 "pip install 'mycelium[collector]'"
             ) from None
-        server = make_server(
-            args.host, args.port or DEFAULT_PORT, Limits(per_session=args.per_session)
-        )
+        port = args.port or DEFAULT_PORT
+        try:
+            server = make_server(args.host, port, Limits(per_session=args.per_session))
+        except OSError as exc:
+            if exc.errno != errno.EADDRINUSE:
+                raise
+            from mycelium.errors import UserError  # noqa: PLC0415
+
+            raise UserError(
+                f"{args.host}:{port} is already in use; stop the program listening there, "
+                "or choose another --port"
+            ) from None
         log.info("%s: listening on %s (POST /v1/events, GET /metrics)", PROG, server.url)
         try:
             server.serve_forever()
