@@ -51,6 +51,13 @@ def quick_inventory(lab: Lab, path: Path, **extra: Mapping[str, object]) -> Path
     return lab.inventory(path, extra={**healthy, **{k: dict(v) for k, v in extra.items()}})
 
 
+def no_index_env(lab: Lab, tmp_path: Path) -> dict[str, str]:
+    """The lab's environment with no package index reachable and no cache to fall back on."""
+    dead = "http://127.0.0.1:9/simple"
+    return {**quick_env(lab, tmp_path), "UV_INDEX_URL": dead, "UV_DEFAULT_INDEX": dead,
+            "PIP_INDEX_URL": dead, "UV_NO_CACHE": "1"}  # fmt: skip
+
+
 def quick_env(lab: Lab, tmp_path: Path) -> dict[str, str]:
     import yaml
 

@@ -16,7 +16,7 @@ from mycelium.release.bench.layout import REPORT_NAME
 from mycelium.release.qa.cells import CellState
 from mycelium.release.qa.progress import HostProgress
 from mycelium.release.remote.transport import SSHOptions
-from tests.integration.qa_runs import ROOT, quick_env, version_of
+from tests.integration.qa_runs import ROOT, no_index_env, version_of
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -125,10 +125,7 @@ def test_offline_hosts_install_from_the_pushed_wheelhouse(
     lab: Lab, wheel: BuildResult, tmp_path: Path, isolated_home: Path
 ) -> None:
     lab.write_known_hosts(isolated_home)
-    env = quick_env(lab, tmp_path)
-    # No package index reachable from the host, and no cache to fall back on.
-    no_index = {**env, "UV_INDEX_URL": "http://127.0.0.1:9/simple", "UV_DEFAULT_INDEX": "http://127.0.0.1:9/simple",
-                "PIP_INDEX_URL": "http://127.0.0.1:9/simple", "UV_NO_CACHE": "1"}  # fmt: skip
+    no_index = no_index_env(lab, tmp_path)
     inventory = lab.inventory(tmp_path / "lab.yml", extra={"h2": {"mycelium_env": no_index}})
     online = bench(inventory, tmp_path / "reports", wheel.wheel, pattern="h2")
     assert [c.state for c in online.cells] == [CellState.INSTALL]  # the host has no index

@@ -21,6 +21,7 @@ from tests.integration.qa_runs import (
     PLAYBOOK,
     QUICK,
     ROOT,
+    no_index_env,
     quick_env,
     quick_inventory,
     run,
@@ -284,10 +285,7 @@ def test_offline_hosts_install_from_the_pushed_wheelhouse(
     lab: Lab, wheel: BuildResult, tmp_path: Path, isolated_home: Path
 ) -> None:
     lab.write_known_hosts(isolated_home)
-    env = quick_env(lab, tmp_path)
-    # No package index reachable from the host, and no cache to fall back on.
-    no_index = {**env, "UV_INDEX_URL": "http://127.0.0.1:9/simple", "UV_DEFAULT_INDEX": "http://127.0.0.1:9/simple",
-                "PIP_INDEX_URL": "http://127.0.0.1:9/simple", "UV_NO_CACHE": "1"}  # fmt: skip
+    no_index = no_index_env(lab, tmp_path)
     inventory = quick_inventory(lab, tmp_path / "lab.yml", h2={"mycelium_env": no_index})
     online = run(inventory, "h2", wheel, tmp_path / "reports")
     assert online.cells[0].state is CellState.INSTALL  # proves the host has no index
