@@ -122,7 +122,7 @@ def test_the_section_lists_groups_in_order_with_scopes_in_bold_and_links() -> No
         "### Other\n\n"
         f"- Update README.md ([0000000]({url}{_sha(9)}))\n\n"
         "### Contributors\n\n"
-        "Ada, dependabot[bot], Grace, Zed\n"
+        "Ada, dependabot\\[bot\\], Grace, Zed\n"
     )
     assert dict(section.counts) == {
         "Breaking changes": 1,
@@ -296,3 +296,21 @@ def test_commit_text_cannot_open_html_but_code_spans_stay_as_written() -> None:
     assert "- **config:** a planted `<name>.bak` link \\<!-- hides the rest" in section.markdown
     assert "- drop \\<b> (`0000000`)\n  use `<new>` and \\<i>" in section.markdown
     assert "- Odd `tick \\<x>" in section.markdown
+
+
+def test_commit_text_and_author_names_cannot_open_a_link_or_html() -> None:
+    commits = [
+        c("fix: a \\<a href=https://evil.example>click", sha=_sha(1)),
+        c("fix: \\`<details>` hides", sha=_sha(2)),
+        c("fix: [download](https://evil.example) ![x](https://e.example/t.png)", sha=_sha(3)),
+        c("fix: keep `[a](b)` as code", author="[Ada](https://evil.example) <b>", sha=_sha(4)),
+    ]
+    section = build_section_from(commits, ReleaseVersion.parse("1.0.0"), today=DAY, remote_url=None)
+
+    assert "- a \\\\\\<a href=https://evil.example>click" in section.markdown
+    assert "- \\\\`<details>` hides" in section.markdown
+    assert "- \\[download\\](https://evil.example) !\\[x\\](https://e.example/t.png)" in (
+        section.markdown
+    )
+    assert "- keep `[a](b)` as code" in section.markdown
+    assert "### Contributors\n\n\\[Ada\\](https://evil.example) \\<b\\>, Ada\n" in section.markdown

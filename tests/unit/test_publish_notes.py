@@ -116,7 +116,8 @@ def test_known_issues_list_the_accepted_beta_bugs_made_inert() -> None:
     body = render_notes(replace(FACTS, known_issues=[hostile]))
     known = body.split("## Known issues\n", 1)[1].split("\n## ", 1)[0]
 
-    assert "- #7 \\[win a prize\\](https://evil.example) \\<!-- hide the rest (High, WSL2)" in known
+    shown = "- #7 \\[win a prize\\](https\\://evil.example) \\<!-- hide the rest (High, WSL2)"
+    assert shown in known
     assert "<!--" not in known.replace("\\<!--", "")
     assert "None known at release time." in render_notes(FACTS)
 
@@ -187,3 +188,45 @@ def test_this_projects_quick_start_setting_is_valid() -> None:
     data = tomllib.loads((Path(__file__).parents[2] / "pyproject.toml").read_text("utf-8"))
 
     assert quick_start(data)[0].startswith("mycelium-onboarding")
+
+
+def test_many_huge_known_issues_stay_below_githubs_body_limit() -> None:
+    issues = [KnownIssue(n, "x" * 1_000_000, "High", "Linux") for n in range(1000)]
+    body = render_notes(replace(FACTS, known_issues=issues, verification=["- v" * 9] * 5000))
+
+    assert len(body) <= MAX_BODY
+    assert "- … and 950 more, in the issue tracker" in body
+    assert headings(body)[-1] == "Links"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://github.com/o/r\n",
+        "https://github.com/o/r\u202e",
+        "https://github.com/o/r\x00",
+        "https://github.com/o/r)](https://evil.example",
+        "https://github.com/o/r\\",
+        "https://github.com/o/r with space",
+        "javascript:alert(1)//https://github.com/o/r",
+    ],
+)
+def test_a_repository_address_with_odd_characters_makes_no_link(url: str) -> None:
+    body = render_notes(replace(FACTS, repo_url=url))
+
+    assert "github.com/o/r" not in body.replace("github.com/o/r/commit/abc1234", "")
+    assert "[Changelog](CHANGELOG.md)" in body
+
+
+def test_a_project_name_with_markdown_is_shown_not_followed() -> None:
+    body = render_notes(replace(FACTS, project="[x](https://evil.example) <!--"))
+
+    assert body.startswith("# \\[x\\](https\\://evil.example) \\<!-- 1.0.0\n")
+    assert "A release of \\[x\\](https\\://evil.example) \\<!--." in body
+
+
+def test_known_issue_titles_cannot_become_autolinks() -> None:
+    issue = KnownIssue(1, "see https://evil.example/login or www.evil.example", "High", "x")
+    body = render_notes(replace(FACTS, known_issues=[issue]))
+
+    assert "see https\\://evil.example/login or www\\.evil.example (High, x)" in body

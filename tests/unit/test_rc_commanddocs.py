@@ -269,3 +269,36 @@ def test_a_script_without_a_parser_builder_is_a_docs_problem_not_a_crash(tmp_pat
     (tmp_path / "pyproject.toml").write_text('[project.scripts]\ntool = "json:main"\n')
     (problem,) = check_command_docs(project(tmp_path, "# T\n"))
     assert problem.startswith("✘ tool: json has no build_parser(); give it one")
+
+
+def test_markers_shown_in_a_code_block_are_an_example_not_a_region() -> None:
+    page = (
+        "To document a command, write:\n\n"
+        "```markdown\n<!-- generated: options tool -->\n<!-- end generated -->\n```\n\n"
+        "~~~\n<!-- generated: options nothing -->\n~~~\n" + PAGE
+    )
+
+    new = rewrite(page, BODIES, "PAGE.md")
+
+    assert new.startswith(page[: page.index(PAGE)])
+    assert drift(new, BODIES, "PAGE.md") == []
+
+
+def test_a_symlinked_page_is_refused_and_what_it_points_at_is_never_written(
+    tmp_path: Path,
+) -> None:
+    outside = tmp_path / "outside.md"
+    outside.write_bytes(PAGE.encode())
+    root = tmp_path / "project"
+    (root / "docs").mkdir(parents=True)
+    (root / "docs" / "COMMANDS.md").symlink_to(outside)
+
+    done = sync_command_docs(root, check=False, bodies=BODIES)
+
+    assert outside.read_bytes() == PAGE.encode()
+    refused = (
+        "✘ docs/COMMANDS.md: a symbolic link; make it a file in the repository "
+        "(uv run invoke docs-commands)"
+    )
+    assert done == commanddocs.CommandDocs(changed=False, problems=(refused,))
+    assert check_command_docs(root, BODIES) == list(done.problems)

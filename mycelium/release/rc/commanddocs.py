@@ -39,6 +39,7 @@ _START: Final = re.compile(r"^<!--\s*generated:\s*options\s+(\S(?:.*\S)?)\s*-->\
 _END: Final = re.compile(r"^<!--\s*end generated\s*-->\s*$")
 _CODE_SPAN: Final = re.compile(r"(`[^`]*`)")
 _ANY_MARK: Final = re.compile(r"^<!--\s*(?:end\s+)?generated\b")
+_FENCE: Final = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 
 
 class _FixedWidth(argparse.HelpFormatter):
@@ -221,7 +222,12 @@ def find_regions(text: str, where: str) -> list[Region]:
     regions: list[Region] = []
     open_name: str | None = None
     open_at = 0
+    fence = ""  # the fence of the code block the line is in, outside any region
     for index, line in enumerate(text.split("\n")):
+        if open_name is None and (fence or _FENCE.match(line)):
+            # A code block may show the markers as an example; they mark nothing there.
+            fence = _fence_after(fence, line)
+            continue
         start = _START.match(line)
         if start:
             if open_name is not None:
@@ -246,6 +252,17 @@ def find_regions(text: str, where: str) -> list[Region]:
     if open_name is not None:
         raise _marker_error(where, open_at, f"region {open_name!r} is not closed")
     return regions
+
+
+def _fence_after(fence: str, line: str) -> str:
+    """The open fence after ``line``: CommonMark closes one with a run of its character at
+    least as long and nothing else on the line."""
+    match = _FENCE.match(line)
+    if not fence:
+        return match.group(1) if match else ""
+    if match is None or match.group(1)[0] != fence[0] or len(match.group(1)) < len(fence):
+        return fence
+    return fence if line[match.end() :].strip() else ""
 
 
 def _marker_error(where: str, index: int, problem: str) -> ReleaseError:
@@ -313,6 +330,9 @@ def check_command_docs(project_dir: Path, bodies: Mapping[str, str] | None = Non
     path = project_dir / DOC
     try:
         bodies = command_bodies(project_dir) if bodies is None else bodies
+        if bodies and path.is_symlink():
+            # The rewrite would write wherever the link points, outside the repository too.
+            return [f"✘ {DOC}: a symbolic link; make it a file in the repository ({FIX})"]
         if bodies and not path.is_file():
             return [f"✘ {DOC}: missing; it documents every console script's options ({FIX})"]
         return drift(path.read_bytes().decode("utf-8"), bodies, DOC) if bodies else []
@@ -340,7 +360,7 @@ def sync_command_docs(
     bodies = command_bodies(project_dir) if bodies is None else bodies
     path = project_dir / DOC
     changed = False
-    if not check and path.is_file():
+    if not check and path.is_file() and not path.is_symlink():
         # Bytes, not text mode: newline translation would rewrite lines outside the regions.
         text = path.read_bytes().decode("utf-8")
         try:
