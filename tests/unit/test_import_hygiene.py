@@ -115,6 +115,10 @@ def isolated_env(cwd: Path) -> dict[str, str]:
     env = {**os.environ, "HOME": str(home), "XDG_CONFIG_HOME": str(home / ".config")}
     for name in ("MYCELIUM_CONFIG", "DOCKER_HOST", "DOCKER_CONTEXT", "DOCKER_CONFIG"):
         env.pop(name, None)
+    # Under `invoke rc`'s coverage (patch = subprocess) every child would load coverage: the
+    # probe measures what a user's process loads, so it runs unmeasured.
+    for name in ("COVERAGE_PROCESS_CONFIG", "COVERAGE_PROCESS_START"):
+        env.pop(name, None)
     return env
 
 
