@@ -374,6 +374,20 @@ def test_runnable_blocks_run_in_a_sandbox_and_links_resolve(tmp_path: Path) -> N
     assert result.figures == {"blocks_run": 1, "blocks_skipped": 1, "links": 2}
 
 
+def test_the_summary_says_whether_the_blocks_ran_without_network(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mycelium.release.rc import docs
+
+    tree = docs_tree(tmp_path, RUNNABLE)
+    monkeypatch.setattr(docs, "network_isolated", lambda: False)
+    assert "1 console blocks run (network NOT isolated: no unshare -rn here)" in (
+        check_docs(tree).summary
+    )
+    monkeypatch.setattr(docs, "network_isolated", lambda: True)
+    assert "1 console blocks run (no network: unshare -rn)" in check_docs(tree).summary
+
+
 def test_a_console_block_whose_output_changed_fails_with_a_diff(tmp_path: Path) -> None:
     result = check_docs(docs_tree(tmp_path, RUNNABLE.replace("hello\n1", "hullo\n1")))
     assert result.status is CheckStatus.FAIL

@@ -21,6 +21,7 @@ A console block with neither mark is a failure: each block is decided once, on p
 
 from __future__ import annotations
 
+import functools
 import os
 import pwd
 import re
@@ -165,13 +166,19 @@ def uv_cache_dir() -> str:
     return os.environ.get("UV_CACHE_DIR") or str(home / ".cache" / "uv")
 
 
-def _isolating_prefix() -> list[str]:
+def network_isolated() -> bool:
+    """Whether run blocks get a namespace without network on this machine."""
+    return bool(_isolating_prefix())
+
+
+@functools.cache
+def _isolating_prefix() -> tuple[str, ...]:
     """``unshare -rn`` (no network, a user namespace) when this machine allows it."""
     unshare = shutil.which("unshare")
     if unshare is None:
-        return []
+        return ()
     probe = run_tool([unshare, "-rn", "true"], cwd=Path(tempfile.gettempdir()), timeout=10)
-    return [unshare, "-rn"] if probe.ok else []
+    return (unshare, "-rn") if probe.ok else ()
 
 
 def run_block(
