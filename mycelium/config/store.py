@@ -161,6 +161,9 @@ class ConfigStore:
         lock = FileLock(target.with_name(f".{target.name[:200]}.lock"), timeout=LOCK_TIMEOUT_S)
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ConfigError(self._problem(exc, "write")) from None
+        try:
             lock.acquire()
         except Timeout:
             raise ConfigError(
@@ -168,7 +171,12 @@ class ConfigStore:
                 "try again when it has finished"
             ) from None
         except OSError as exc:
-            raise ConfigError(self._problem(exc, "write")) from None
+            # The lock file, not the configuration, is what is wrong (a stale or planted link).
+            where = lock.lock_file
+            raise ConfigError(
+                f"{where}: cannot take the write lock: {exc.strerror or exc}; "
+                f"remove {where} (nothing else uses it) and retry"
+            ) from None
         try:
             yield
         finally:

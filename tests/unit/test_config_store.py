@@ -124,6 +124,27 @@ def test_a_writer_waits_for_the_lock_and_gives_a_clear_error(
     assert "project_name: kept" in store.path.read_text()
 
 
+@pytest.mark.parametrize("planted", ["loop", "directory"])
+def test_a_planted_lock_file_is_named_and_the_configuration_kept(
+    tmp_path: Path, planted: str
+) -> None:
+    store = store_at(tmp_path / "config.yaml")
+    store.save(MyceliumConfig(project_name="kept"))
+    lock = tmp_path / ".config.yaml.lock"
+    lock.unlink(missing_ok=True)
+    if planted == "loop":
+        lock.symlink_to(lock)
+    else:
+        lock.mkdir()
+
+    with pytest.raises(ConfigError) as info:
+        store.save(MyceliumConfig(project_name="lost"))
+
+    assert str(info.value).startswith(f"{lock}: cannot take the write lock: ")
+    assert str(info.value).endswith(f"remove {lock} (nothing else uses it) and retry")
+    assert "project_name: kept" in store.path.read_text()
+
+
 def test_a_missing_file_says_how_to_create_one(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as info:
         store_at(tmp_path / "none.yaml").load()
