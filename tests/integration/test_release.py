@@ -290,6 +290,20 @@ def test_bad_input_is_one_line_and_changes_nothing(
     assert github.writes == []
 
 
+def test_a_clone_without_its_remote_is_named_by_gits_own_verdict(
+    project: Project, github: GitHubDouble
+) -> None:
+    git(project.root, "remote", "remove", "origin")
+
+    outcome = run(project, github, **skip_gates())
+
+    assert outcome.exit_code != 0
+    assert outcome.message == (
+        "git ls-remote failed: fatal: 'origin' does not appear to be a git repository"
+    )
+    assert github.writes == []
+
+
 def test_a_tag_on_another_commit_stops_the_release(project: Project, github: GitHubDouble) -> None:
     git(project.root, "tag", "-a", "v0.2.0", "-m", "elsewhere", "HEAD~1")
     outcome = run(project, github, **skip_gates())

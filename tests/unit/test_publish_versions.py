@@ -138,6 +138,20 @@ def test_a_smaller_bump_than_the_commits_call_for_is_a_warning() -> None:
     assert bump_warning(ReleaseVersion.parse("1.4.3"), None, breaking) is None
 
 
+def test_with_no_release_yet_a_version_below_pyprojects_is_a_warning() -> None:
+    unreleased = ReleaseVersion.parse("0.1.0")
+    commits = _commits("feat: a")
+
+    assert bump_warning(ReleaseVersion.parse("0.0.1"), None, commits, unreleased=unreleased) == (
+        "version 0.0.1 is below pyproject's 0.1.0 (no release yet): the package version would "
+        "go backwards; give 0.1.0 or newer, or release anyway"
+    )
+    for fine in ("0.1.0", "0.2.0", "1.0.0-rc.1"):
+        assert (
+            bump_warning(ReleaseVersion.parse(fine), None, commits, unreleased=unreleased) is None
+        )
+
+
 def test_before_one_a_breaking_change_needs_a_minor_bump_only() -> None:
     last = ReleaseVersion.parse("0.3.1")
     breaking = _commits("feat!: new api")

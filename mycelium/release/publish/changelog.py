@@ -398,7 +398,9 @@ def preview_changelog(
             f"version {chosen.semver}: {len(commits)} commits {since_text} call for a {kind} "
             f"bump from {origin}"
         )
-    warning = bump_warning(chosen, last[1] if last else None, commits)
+    warning = bump_warning(
+        chosen, last[1] if last else None, commits, unreleased=_pyproject_base(repo_dir)
+    )
     section = build_section_from(commits, chosen, today=today, remote_url=origin_url(repo_dir))
     changelog = repo_dir / "CHANGELOG.md"
     existing = changelog.read_text(encoding="utf-8") if changelog.is_file() else ""

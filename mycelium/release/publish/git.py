@@ -209,4 +209,6 @@ def _stderr_tail(exc: git.GitCommandError) -> str:
         for line in text.splitlines()
         if line.strip()
     ]
-    return lines[-1] if lines else f"exit status {exc.status}"
+    # git's own verdict ("fatal: ...") comes first; advice lines follow it.
+    verdict = next((line for line in lines if line.startswith(("fatal:", "error:"))), None)
+    return verdict or (lines[-1] if lines else f"exit status {exc.status}")

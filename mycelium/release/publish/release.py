@@ -71,6 +71,7 @@ from mycelium.release.publish.versions import (
     bump_warning,
     check_newer,
     last_release,
+    project_version,
     set_project_version,
 )
 from mycelium.release.qa.layout import MATRIX_NAME, contained
@@ -266,7 +267,9 @@ def _check_version(run: _Run) -> None:
     run.last_tag = found[0] if found else None
     check_newer(run.version, found[1] if found else None)
     commits = commits_since(run.repo.root, run.last_tag)
-    warning = bump_warning(run.version, found[1] if found else None, commits)
+    warning = bump_warning(
+        run.version, found[1] if found else None, commits, unreleased=unreleased_version(run)
+    )
     if warning and run.options.strict:
         raise UsageError(f"{warning} (--strict)")
     if warning:
@@ -275,6 +278,14 @@ def _check_version(run: _Run) -> None:
     run.rec.done(
         f"version {run.version.semver} (package {run.version.pep440}) is newer than {since}"
     )
+
+
+def unreleased_version(run: _Run) -> ReleaseVersion | None:
+    """pyproject's version, the base when nothing is released yet (None: unreadable)."""
+    try:
+        return ReleaseVersion.parse(project_version(run.repo.root / PYPROJECT))
+    except (MyceliumError, OSError):
+        return None
 
 
 def _check_remote(run: _Run, branch: str) -> None:

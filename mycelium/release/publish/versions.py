@@ -231,10 +231,24 @@ def required_bump(kind: BumpKind, base: ReleaseVersion) -> BumpKind:
 
 
 def bump_warning(
-    new: ReleaseVersion, last: ReleaseVersion | None, commits: Sequence[Commit]
+    new: ReleaseVersion,
+    last: ReleaseVersion | None,
+    commits: Sequence[Commit],
+    *,
+    unreleased: ReleaseVersion | None = None,
 ) -> str | None:
-    """A sentence when ``new`` is a smaller bump than the commits since ``last`` call for."""
+    """A sentence when ``new`` is a smaller bump than the commits since ``last`` call for.
+
+    With no release yet, pyproject's version (``unreleased``) is the base: releasing it as
+    it is, or above, is fine; below it the package version would go backwards.
+    """
     if last is None:
+        if unreleased is not None and new < unreleased:
+            return (
+                f"version {new.semver} is below pyproject's {unreleased.semver} (no release "
+                f"yet): the package version would go backwards; give {unreleased.semver} or "
+                "newer, or release anyway"
+            )
         return None
     done = bump_of(new, last)
     if done is None:
