@@ -13,6 +13,7 @@ from mycelium.release.publish.github import (
     resolve_repo,
     resolve_token,
     scrub,
+    web_url_of,
 )
 from mycelium.release.publish.journal import Journal
 
@@ -98,3 +99,11 @@ def test_a_dry_run_journal_writes_nothing(tmp_path: Path) -> None:
     real = Journal.load(git_dir)
     real.record("1.0.0", "v1.0.0", "bump", bump_commit="abc")
     assert Journal.load(git_dir).get("1.0.0") is not None
+
+
+def test_the_web_address_without_asking_github_follows_the_api_in_use() -> None:
+    assert web_url_of("o/r", {}) == "https://github.com/o/r"
+    enterprise = {"GITHUB_API_URL": "https://ghe.example/api/v3/"}
+    assert web_url_of("o/r", enterprise) == "https://ghe.example/o/r"
+    actions = {**enterprise, "GITHUB_SERVER_URL": "https://ghe.example/"}
+    assert web_url_of("o/r", actions) == "https://ghe.example/o/r"

@@ -122,6 +122,19 @@ def api_url(env: Mapping[str, str]) -> str:
     return (env.get("GITHUB_API_URL") or DEFAULT_API_URL).rstrip("/")
 
 
+def web_url_of(full_name: str, env: Mapping[str, str]) -> str:
+    """The repository's web address where GitHub could not be asked (a dry run, no token).
+
+    ``GITHUB_SERVER_URL`` when set (as in GitHub Actions); else github.com for the public
+    API, and an Enterprise host's API URL without its ``/api/v3``.
+    """
+    server = env.get("GITHUB_SERVER_URL", "").rstrip("/")
+    if not server:
+        api = api_url(env)
+        server = "https://github.com" if api == DEFAULT_API_URL else api.removesuffix("/api/v3")
+    return f"{server}/{full_name}"
+
+
 def _is_loopback(url: str) -> bool:
     host = urlsplit(url).hostname or ""
     if host == "localhost":

@@ -57,6 +57,7 @@ from mycelium.release.publish.github import (
     resolve_repo,
     resolve_token,
     scrub,
+    web_url_of,
 )
 from mycelium.release.publish.journal import Entry, Journal
 from mycelium.release.publish.notes import KnownIssue, NotesFacts, quick_start, render_notes
@@ -593,7 +594,11 @@ def _notes(run: _Run, qa: GateResult, bench: GateResult, evidence: Evidence) -> 
             tag=run.tag,
             day=run.options.today or datetime.now().astimezone().date(),
             changes=run.changes,
-            repo_url=run.repo_url or web_url(run.repo.remote_url()) or "",
+            repo_url=(
+                run.repo_url
+                or web_url(run.repo.remote_url())
+                or (web_url_of(run.full_name, run.env) if run.full_name else "")
+            ),
             wheel_name=run.artifacts.wheel.name,
             requires_python=str(project.get("requires-python", ">=3.11")),
             verification=gates,
