@@ -67,10 +67,20 @@ def make_parser(prog: str, description: str, epilog: str | None = None) -> argpa
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action=_VersionAction)
-    verbosity = parser.add_mutually_exclusive_group()
-    verbosity.add_argument("-v", "--verbose", action="count", default=0, help="say more on stderr")
-    verbosity.add_argument("-q", "--quiet", action="store_true", help="only errors on stderr")
+    add_verbosity(parser)
     return parser
+
+
+def add_verbosity(parser: argparse.ArgumentParser, *, of_a_command: bool = False) -> None:
+    """``-v`` / ``-q``; ``of_a_command``: a subcommand's own, so ``cmd path -v`` works too
+    (unset unless given there, so it never undoes one given before the subcommand)."""
+    unset: dict[str, Any] = {"default": argparse.SUPPRESS} if of_a_command else {}
+    verbosity = parser.add_mutually_exclusive_group()
+    verbosity.add_argument(
+        "-v", "--verbose", action="count", help="say more on stderr", **(unset or {"default": 0})
+    )
+    verbosity.add_argument("-q", "--quiet", action="store_true", help="only errors on stderr",
+                           **unset)  # fmt: skip
 
 
 def add_commands(parser: argparse.ArgumentParser) -> Any:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from mycelium import exit_codes
 from mycelium.cli._app import (
     add_commands,
+    add_verbosity,
     log,
     make_parser,
     parse_command_line,
@@ -38,6 +39,7 @@ KEY_HELP = "the setting's dotted path, such as services.redis.port"
 def build_parser() -> argparse.ArgumentParser:
     parser = make_parser(PROG, "Show, edit and validate the Mycelium configuration.", EPILOG)
     common = argparse.ArgumentParser(add_help=False)
+    add_verbosity(common, of_a_command=True)
     common.add_argument(
         "--config",
         type=path_arg,

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-import argparse  # noqa: TC003 - build_parser uses it at run time
+import argparse
 import sys
 from typing import TYPE_CHECKING
 
 from mycelium import exit_codes
-from mycelium.cli._app import add_commands, make_parser, parse_command_line, run, setup_logging
+from mycelium.cli._app import (
+    add_commands,
+    add_verbosity,
+    make_parser,
+    parse_command_line,
+    run,
+    setup_logging,
+)
 
 if TYPE_CHECKING:
     from mycelium.telemetry.commands import Status
@@ -27,11 +34,18 @@ exit status: 0 ok, 1 the configuration cannot be read or written, 2 usage error
 def build_parser() -> argparse.ArgumentParser:
     parser = make_parser(PROG, "See and change the opt-in telemetry.", EPILOG)
     sub = add_commands(parser)
-    status = sub.add_parser("status", help="whether telemetry is on, and what decided it")
+    common = argparse.ArgumentParser(add_help=False)
+    add_verbosity(common, of_a_command=True)
+    status = sub.add_parser(
+        "status", parents=[common], help="whether telemetry is on, and what decided it"
+    )
     status.add_argument("--json", action="store_true", help="print JSON")
-    sub.add_parser("enable", help="opt in (telemetry.enabled: true in your configuration)")
-    sub.add_parser("disable", help="opt out, and drop what is still queued")
-    sub.add_parser("preview", help="print the exact bytes each event would be; send nothing")
+    for name, summary in (
+        ("enable", "opt in (telemetry.enabled: true in your configuration)"),
+        ("disable", "opt out, and drop what is still queued"),
+        ("preview", "print the exact bytes each event would be; send nothing"),
+    ):
+        sub.add_parser(name, parents=[common], help=summary)
     return parser
 
 

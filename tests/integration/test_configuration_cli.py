@@ -63,6 +63,15 @@ def test_init_writes_the_defaults_to_the_xdg_file_and_path_names_it(
     assert mc("validate").stdout == f"✓ {user_file} is valid\n"
 
 
+def test_verbosity_is_taken_before_or_after_the_command(mc: Run, user_file: Path) -> None:
+    mc("init")
+    for args in (("-v", "path"), ("path", "-v")):
+        result = mc(*args)
+        assert result.stdout == f"{user_file}\n"
+        assert "source: user file; exists: yes" in result.stderr
+    assert mc("path", "-q").stderr == ""
+
+
 def test_init_refuses_to_overwrite_without_force(mc: Run, user_file: Path) -> None:
     mc("init")
     mc("set", "project_name", "mine")
