@@ -33,3 +33,23 @@ def test_an_ordinary_regex_still_selects(tmp_path: Path) -> None:
     path = tmp_path / "hosts.yml"
     path.write_text("all:\n  hosts:\n    web1: {}\n    web22: {}\n    db1: {}\n")
     assert [h.name for h in select_hosts(load_inventory(path), "~web\\d+")] == ["web1", "web22"]
+
+
+def test_a_pattern_naming_only_empty_groups_says_they_have_no_host_yet(tmp_path: Path) -> None:
+    path = tmp_path / "hosts.yml"
+    path.write_text(textwrap.dedent("""\
+        all:
+          hosts:
+            localhost: {}
+          children:
+            ubuntu: {hosts: {}}
+            macos: {}
+            lab: {hosts: {web1: {}}}
+        """))  # fmt: skip
+    with pytest.raises(InventoryError) as info:
+        select_hosts(load_inventory(path), "ubuntu:macos")
+    assert str(info.value) == (
+        f"host pattern 'ubuntu:macos' matches no host in {path}; there are groups: ubuntu, "
+        "macos, lab; hosts: localhost, web1 (ubuntu, macos have no host yet: add yours under "
+        "them)"
+    )

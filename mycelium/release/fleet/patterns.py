@@ -61,9 +61,19 @@ def select_hosts(inventory: Inventory, pattern: str) -> list[Host]:
         else:
             chosen += [h for h in _match_one(inventory, part) if h not in chosen]
     if not chosen:
+        named = [g for g in inventory.groups if g not in {"all", "ungrouped"}]
+        empty = [g for g in named if not _match_one(inventory, g)]
+        # The shipped inventory has its groups ready and their hosts commented out.
+        one = len(empty) == 1
+        hint = (
+            f" ({', '.join(empty)} {'has' if one else 'have'} no host yet: add yours under "
+            f"{'it' if one else 'them'})"
+            if empty
+            else ""
+        )
         raise InventoryError(
             f"host pattern {pattern!r} matches no host in {inventory.path}; "
-            f"there are {inventory.describe()}"
+            f"there are {inventory.describe()}{hint}"
         )
     order = list(inventory.hosts)
     return [inventory.hosts[name] for name in sorted(chosen, key=order.index)]
