@@ -175,7 +175,7 @@ class ConfigStore:
             where = lock.lock_file
             raise ConfigError(
                 f"{where}: cannot take the write lock: {exc.strerror or exc}; "
-                f"remove {where} (nothing else uses it) and retry"
+                f"remove it (`rm -r {where}`: nothing else uses it) and retry"
             ) from None
         try:
             yield

@@ -141,7 +141,7 @@ def test_a_planted_lock_file_is_named_and_the_configuration_kept(
         store.save(MyceliumConfig(project_name="lost"))
 
     assert str(info.value).startswith(f"{lock}: cannot take the write lock: ")
-    assert str(info.value).endswith(f"remove {lock} (nothing else uses it) and retry")
+    assert str(info.value).endswith(f"remove it (`rm -r {lock}`: nothing else uses it) and retry")
     assert "project_name: kept" in store.path.read_text()
 
 

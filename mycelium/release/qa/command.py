@@ -157,12 +157,13 @@ def git_commit_of(project_dir: Path) -> str:
 def wheel_info(project_dir: Path, wheel: Path | None) -> WheelInfo:
     """``wheel``, or the one built from ``project_dir``, with its checksum and version."""
     path = wheel or build(project_dir).wheel
+    # A mistyped path is the likelier mistake: say so before judging the name.
+    if not path.is_file():
+        raise UsageError(f"--wheel {path}: no such file")
     try:
         _, version, _, _ = parse_wheel_filename(path.name)
     except InvalidWheelFilename:
         raise UsageError(f"--wheel {path}: not a wheel file name (name-version-...whl)") from None
-    if not path.is_file():
-        raise UsageError(f"--wheel {path}: no such file")
     return WheelInfo(path=path.resolve(), sha256=sha256_of(path), version=str(version))
 
 
