@@ -39,8 +39,8 @@ def load_text(text: str, source: str) -> LoadedConfig:
         if version > CURRENT_SCHEMA_VERSION:
             raise ConfigError(
                 f"{_at(doc, source)}: schema_version: {version} is newer than this mycelium "
-                f"understands ({CURRENT_SCHEMA_VERSION}); upgrade mycelium "
-                "(`uv tool upgrade mycelium` or `pip install -U mycelium`)"
+                f"understands ({CURRENT_SCHEMA_VERSION}); install a newer mycelium release "
+                "(`uv tool install --force` its wheel, as docs/INSTALLATION.md says)"
             )
         if OLDEST_SUPPORTED <= version < CURRENT_SCHEMA_VERSION:
             data = migrate(data, version)

@@ -88,7 +88,8 @@ def test_a_list_at_the_top_level_is_refused() -> None:
 def test_a_newer_schema_asks_for_an_upgrade() -> None:
     assert problems_of("schema_version: 9\n")[0] == (
         "cfg.yaml:1: schema_version: 9 is newer than this mycelium understands (2); "
-        "upgrade mycelium (`uv tool upgrade mycelium` or `pip install -U mycelium`)"
+        "install a newer mycelium release (`uv tool install --force` its wheel, as "
+        "docs/INSTALLATION.md says)"
     )
 
 

@@ -110,7 +110,7 @@ REFUSED: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("queue without its backend",
      "services:\n  taskqueue:\n    backend: postgres\n  postgres:\n    enabled: false\n",
      ("services.taskqueue.backend", "services.postgres.enabled")),
-    ("newer schema", "schema_version: 99\n", ("schema_version", "upgrade")),
+    ("newer schema", "schema_version: 99\n", ("schema_version", "install a newer mycelium")),
 )  # fmt: skip
 
 
