@@ -135,7 +135,7 @@ def _generate(args: argparse.Namespace) -> int:
     for finding in result.findings:
         log.warning("warning: %s", finding.format())
     if not args.dry_run:
-        _next_step(result.plan, config)
+        _next_step(result.plan, args)
     return exit_codes.OK
 
 
@@ -181,23 +181,35 @@ def _report(result: GenerateResult, *, dry_run: bool) -> None:
         print("dry run: nothing was written")
 
 
-def _next_step(plan: Plan, config: MyceliumConfig) -> None:
-    from mycelium.config.models import DeploymentMethod
+def _next_step(plan: Plan, args: argparse.Namespace) -> None:
+    import shlex
+
     from mycelium.generators.plan import Target
 
     where = _shown(plan.output_dir)
     targets: tuple[Target, ...] = plan.targets
-    method_is_compose = config.deployment.method is DeploymentMethod.DOCKER_COMPOSE
-    if Target.COMPOSE in targets or (Target.JUSTFILE not in targets and method_is_compose):
-        command = "docker compose up -d"
-    else:
-        command = "just up"
+    # The hints repeat the user's own --config/--output: typed as shown, they must act there.
+    again = [PROG]
+    if args.config is not None:
+        again += ["--config", str(args.config)]
+    if args.output is not None:
+        again += ["--output", str(args.output)]
+    rerun = shlex.join(again)
     if Target.SECRETS not in targets and not (plan.output_dir / ".env").exists():
         log.warning(
             "note: %s/.env does not exist yet; run `%s --only secrets` before starting",
             where,
-            PROG,
+            rerun,
         )
+    if Target.COMPOSE in targets or (
+        Target.JUSTFILE not in targets and (plan.output_dir / "docker-compose.yml").exists()
+    ):
+        command = "docker compose up -d"
+    elif Target.JUSTFILE in targets or (plan.output_dir / "Justfile").exists():
+        command = "just up"
+    else:  # only .env was written, beside no deployment file yet
+        print(f"next: `{rerun}` writes the deployment file beside it")
+        return
     print(f"next: cd {_quote(where)} && {command}")
 
 

@@ -173,6 +173,26 @@ def test_the_justfile_method_suggests_just_up(
     assert result.stdout.splitlines()[-1] == "next: cd native && just up"
 
 
+def test_the_hints_repeat_the_users_own_output_and_config(
+    generate: Callable[..., subprocess.CompletedProcess[str]],
+) -> None:
+    compose_only = generate("--only", "compose", "--output", "my out", config={})
+    assert compose_only.stdout.splitlines()[-1] == "next: cd 'my out' && docker compose up -d"
+    assert (
+        "note: my out/.env does not exist yet; run `mycelium-generate --output 'my out' "
+        "--only secrets` before starting"
+    ) in compose_only.stderr
+
+    secrets_beside = generate("--only", "secrets", "--output", "my out")
+    assert secrets_beside.stdout.splitlines()[-1] == "next: cd 'my out' && docker compose up -d"
+
+    secrets_alone = generate("--only", "secrets", "--config", "mycelium.yaml", "--output", "o")
+    assert secrets_alone.stdout.splitlines()[-1] == (
+        "next: `mycelium-generate --config mycelium.yaml --output o` writes the deployment "
+        "file beside it"
+    )
+
+
 def test_exposing_the_ports_is_written_but_warned_about(
     generate: Callable[..., subprocess.CompletedProcess[str]],
 ) -> None:
