@@ -108,8 +108,8 @@ def preflight(url: str) -> str:
         ) from None
     except redis.ConnectionError as exc:
         raise ServiceUnavailableError(
-            f"cannot connect to Redis at {shown}: {_reason(exc)}; is the server running? "
-            f"(`mycelium-configuration get services.redis` shows what is configured)"
+            f"cannot connect to Redis at {shown}: {_reason(exc)}; is the server running, at "
+            f"that address? (the Redis line above says where it came from; {hint})"
         ) from None
     except redis.RedisError as exc:
         raise ServiceUnavailableError(f"Redis at {shown} answered with an error: {exc}") from None
