@@ -146,10 +146,22 @@ def _inert(text: object, limit: int = MAX_SHOWN) -> str:
     return _AUTOLINK.sub(lambda m: "\\" + m.group(), markdown_cell(plain(text, limit)))
 
 
+def code_span(text: object, limit: int = MAX_SHOWN) -> str:
+    """Outside text shown verbatim in a code span: no markup, link, address or @mention.
+
+    GitHub notifies whoever an ``@name`` in a release body names, and escaping cannot stop
+    that; a code span can. Its fence is one backtick longer than any run inside.
+    """
+    value = plain(text, limit)
+    longest = max((len(run) for run in re.findall(r"`+", value)), default=0)
+    fence = "`" * (longest + 1)
+    return f"{fence} {value} {fence}"
+
+
 def _known(facts: NotesFacts) -> list[str]:
-    # Titles are typed by people outside the project: inert, no links.
+    # Titles are typed by people outside the project: shown, never followed or notified.
     lines = [
-        f"- #{i.number} {_inert(i.title)} ({_inert(i.severity, MAX_LABEL)}, "
+        f"- #{i.number} {code_span(i.title)} ({_inert(i.severity, MAX_LABEL)}, "
         f"{_inert(i.platform, MAX_LABEL)})"
         for i in facts.known_issues[:MAX_KNOWN]
     ]
