@@ -595,7 +595,9 @@ def _version_given(task_name: str, version: str) -> str:
 
 
 def _shown(path: Path) -> str:
-    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
+    from mycelium.fileio import shown_path
+
+    return shown_path(path, ROOT)
 
 
 ns = Collection(

@@ -112,6 +112,24 @@ def describe(exc: OSError) -> str:  # noqa: PLR0911 - one return per kind of fai
     return f"cannot read it: {exc.strerror or exc}"
 
 
+def shown_path(path: Path | str, base: Path | None = None) -> str:
+    """``path`` as a person reads it: relative to ``base`` (default: the working directory)
+    when it is below it, else as given.
+
+    A link keeps its own name (its directory counts, not where it points); only when that
+    fails are both sides resolved, for a base reached through a link (macOS's /tmp).
+    """
+    root = base or Path.cwd()
+    # abspath tidies `..` without following links, which resolve() would.
+    here, top = os.path.abspath(path), os.path.abspath(root)  # noqa: PTH100
+    with contextlib.suppress(ValueError):
+        return os.fspath(Path(here).relative_to(top))
+    try:
+        return os.fspath(Path(path).resolve().relative_to(root.resolve()))
+    except (ValueError, OSError, RuntimeError):  # RuntimeError: a symlink loop before 3.13
+        return os.fspath(path)
+
+
 def file_in_the_way(path: Path) -> Path | None:
     """The first parent of ``path`` that exists but is not a directory."""
     for parent in reversed(path.parents):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from typing import TYPE_CHECKING
 
@@ -241,13 +240,9 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _shown(path: Path) -> str:
-    """``path`` relative to the working directory when it is below it."""
-    from pathlib import Path
+    from mycelium.fileio import shown_path
 
-    try:
-        return os.fspath(path.resolve().relative_to(Path.cwd().resolve()))
-    except (ValueError, OSError, RuntimeError):  # RuntimeError: a symlink loop before 3.13
-        return os.fspath(path)
+    return shown_path(path)
 
 
 def _quote(text: str) -> str:

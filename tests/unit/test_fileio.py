@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from mycelium.fileio import atomic_write, write_backup
+from mycelium.fileio import atomic_write, shown_path, write_backup
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -36,3 +36,14 @@ def test_a_backup_over_a_planted_link_keeps_the_mode_and_spares_the_target(
     assert not backup.is_symlink()
     assert backup.read_text() == "secret: x\n"
     assert backup.stat().st_mode & 0o777 == 0o600
+
+
+def test_shown_path_is_relative_below_the_base_keeps_a_links_name_and_else_is_as_given(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "docs").mkdir()
+    link = tmp_path / "docs" / "page.md"
+    link.symlink_to("/etc/hostname")
+    assert shown_path(link, tmp_path) == "docs/page.md"
+    assert shown_path(tmp_path / "docs" / ".." / "x", tmp_path) == "x"
+    assert shown_path("/elsewhere/y", tmp_path) == "/elsewhere/y"

