@@ -16,6 +16,11 @@ if TYPE_CHECKING:
 PYTEST_NO_TESTS = 5
 
 
+def needs_system_tools(paths: Sequence[str]) -> bool:
+    """Whether running ``paths`` runs integration tests, which need the servers installed."""
+    return any(p == "tests" or p.startswith("tests/integration") for p in paths)
+
+
 def run_suite(
     project_dir: Path,
     *,
@@ -25,7 +30,7 @@ def run_suite(
     extra: Sequence[str] = (),
 ) -> int:
     """Run pytest over ``paths``; "no tests collected" is a failure, not a success."""
-    if any(p.startswith("tests/integration") or p == "tests" for p in paths):
+    if needs_system_tools(paths):
         ensure_tools(install=install)
     command = [sys.executable, "-m", "pytest", *paths, *extra]
     if keyword:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Final
 
 from mycelium.errors import MyceliumError
 from mycelium.release.dev.provision import ensure_tools
+from mycelium.release.dev.testing import needs_system_tools
 from mycelium.release.rc.proc import run_tool, tool
 from mycelium.release.rc.result import CheckResult, failed, not_run, passed
 
@@ -33,7 +34,7 @@ def check_tests(
     The system tools the integration tests need are installed first, as ``invoke test``
     does: a server missing on a fresh machine must not read as a failing product.
     """
-    if any(p == "tests" or p.startswith("tests/integration") for p in paths):
+    if needs_system_tools(paths):
         try:
             ensure_tools(install=True)
         except MyceliumError as exc:
