@@ -120,7 +120,7 @@ class _Run:
     client: GitHubClient | None = None
     full_name: str = ""
     artifacts: Artifacts | None = None
-    notes: str = ""  # the changelog section, then (after the gates) the release body
+    notes: str = ""  # the release body, rendered once the gates have run
     changes: str = ""  # the changelog section: the tag's message, the body's "What's new"
     repo_url: str = ""  # the repository's web address, from GitHub
     known_issues: tuple[KnownIssue, ...] = ()
@@ -201,7 +201,7 @@ def _outcome(
         lines=tuple(scrub(line, token) for line in run.rec.lines),
         exit_code=code,
         message=scrub(message, token),
-        notes=scrub(run.notes, token),
+        notes=scrub(run.notes or run.changes, token),  # before the gates: what changed
         next_commands=next_commands,
         planned=tuple(run.rec.planned),
         url=url,
@@ -438,7 +438,7 @@ def _prepare(run: _Run, scratch: Path) -> None:
         )
         if made is not None:
             run.head = made
-    run.changes = run.notes = _section_body(new_changelog, run.version)
+    run.changes = _section_body(new_changelog, run.version)
     dist = scratch / "dist" if run.rec.dry_run else root / "dist"
     _build(run, dist, changes if run.rec.dry_run else {})
 
